@@ -1,0 +1,212 @@
+/**
+ * The one API contract. Main (IPC), preload, the browser shell (HTTP/WebSocket), the CLI and the renderer all
+ * import this file. Requests are validated with these schemas at every process boundary; responses are typed.
+ * Keep it free of Node and DOM imports.
+ */
+import { z } from 'zod';
+
+const ref = z.string().min(1).max(4096);
+export const ModelRef = ref.describe('a path to model.json / .onnx or builtin:<name>');
+export const DatasetRef = ref.describe('mnist, fashion-mnist, or a folder path');
+
+export const Archs = ['lenet5', 'cifar-quick', 'resnet8', 'resnet14', 'resnet20'] as const;
+export type Arch = (typeof Archs)[number];
+
+export const TrainConfig = z
+  .object({
+    arch: z.enum(Archs),
+    data: DatasetRef,
+    epochs: z.number().int().min(1).max(1000),
+    out: z.string().min(1).max(4096).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    optimizer: z.enum(['sgd', 'adam']).default('adam'),
+    learningRate: z.number().positive().max(10).optional(),
+    batchSize: z.number().int().min(1).max(4096).default(64),
+    /** train on the first N examples of the (seeded, shuffled) train split only */
+    limit: z.number().int().min(1).optional(),
+    /** evaluate on the first N test examples after each epoch */
+    evalLimit: z.number().int().min(1).optional(),
+  })
+  .strict();
+export type TrainConfig = z.input<typeof TrainConfig>;
+
+export const EvalConfig = z
+  .object({
+    model: ModelRef,
+    data: DatasetRef,
+    limit: z.number().int().min(1).optional(),
+    batchSize: z.number().int().min(1).max(4096).default(256),
+  })
+  .strict();
+export type EvalConfig = z.input<typeof EvalConfig>;
+
+export const JobStart = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('train'), config: TrainConfig }).strict(),
+  z.object({ kind: z.literal('eval'), config: EvalConfig }).strict(),
+]);
+export type JobStart = z.input<typeof JobStart>;
+export type JobKind = JobStart['kind'];
+
+export interface WeightStats {
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  /** fraction of exact zeros */
+  sparsity: number;
+}
+export interface Histogram {
+  /** bins + 1 edges */
+  edges: number[];
+  counts: number[];
+}
+export interface LayerInfo {
+  name: string;
+  kind: string;
+  /** shape of the layer's main weight (kernel); other weights (bias, BN) count in params */
+  weightShape: number[];
+  params: number;
+  /** multiply-adds for one example at the model's input shape */
+  flops: number;
+  activationShape: (number | null)[];
+  stats: WeightStats;
+  histogram: Histogram;
+}
+export interface ModelSummary {
+  name: string;
+  format: 'tfjs-layers' | 'tfjs-graph' | 'onnx' | 'builtin';
+  inputShape: (number | null)[];
+  params: number;
+  flops: number;
+}
+export interface InspectResult {
+  model: ModelSummary;
+  layers: LayerInfo[];
+}
+
+export interface TrainResult {
+  arch: Arch;
+  data: string;
+  seed: number;
+  epochs: number;
+  top1: number;
+  n: number;
+  backend: string;
+  modelPath: string;
+  history: { epoch: number; loss: number; acc: number; valTop1: number }[];
+}
+export interface EvalResult {
+  top1: number;
+  n: number;
+  backend: string;
+}
+
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'resumable';
+export interface MetricPoint {
+  t: number;
+  [name: string]: number;
+}
+export interface JobRecord {
+  id: string;
+  kind: JobKind;
+  status: JobStatus;
+  config: unknown;
+  createdAt: number;
+  updatedAt: number;
+  fraction: number;
+  stage: string;
+  metrics: MetricPoint[];
+  result?: unknown;
+  error?: string;
+  resultPaths: string[];
+}
+export interface JobEvent {
+  id: string;
+  status: JobStatus;
+  fraction: number;
+  stage: string;
+  metrics?: MetricPoint;
+  error?: string;
+}
+
+export interface ModelEntry {
+  ref: string;
+  name: string;
+  builtin: boolean;
+}
+export interface DatasetEntry {
+  ref: string;
+  name: string;
+  classes: number;
+  train: number;
+  test: number;
+}
+export interface AppInfo {
+  version: string;
+  backend: string;
+  workspaceDir: string;
+  host: 'electron' | 'browser' | 'cli';
+  defaultModel: string;
+  defaultDataset: string;
+}
+
+const empty = z.object({}).strict();
+const id = z.object({ id: z.string().min(1).max(200) }).strict();
+
+/** Every method: its request schema and (as a phantom type) its response. */
+export const methods = {
+  'app.info': empty,
+  'workspace.models': empty,
+  'workspace.datasets': empty,
+  'model.inspect': z.object({ model: ModelRef }).strict(),
+  'jobs.start': JobStart,
+  'jobs.cancel': id,
+  'jobs.list': empty,
+  'jobs.get': id,
+} as const;
+
+export interface Responses {
+  'app.info': AppInfo;
+  'workspace.models': ModelEntry[];
+  'workspace.datasets': DatasetEntry[];
+  'model.inspect': InspectResult;
+  'jobs.start': { id: string };
+  'jobs.cancel': { ok: boolean };
+  'jobs.list': JobRecord[];
+  'jobs.get': JobRecord;
+}
+
+export type Method = keyof typeof methods;
+export type Request<M extends Method> = z.input<(typeof methods)[M]>;
+export type ParsedRequest<M extends Method> = z.output<(typeof methods)[M]>;
+export type Response<M extends Method> = Responses[M];
+
+/** The client every host gives the renderer. */
+export interface ApiClient {
+  call<M extends Method>(method: M, req: Request<M>): Promise<Response<M>>;
+  /** subscribe to job events; returns an unsubscribe function */
+  onJob(listener: (e: JobEvent) => void): () => void;
+}
+
+/** Server side: one handler per method, fed already-validated requests. */
+export type Handlers = { [M in Method]: (req: ParsedRequest<M>) => Promise<Response<M>> };
+
+export function isMethod(name: unknown): name is Method {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(methods, name);
+}
+
+/** Validate a method name and request at a boundary; throws an Error whose message is one line. */
+export function validateRequest<M extends Method>(method: unknown, req: unknown): { method: M; req: ParsedRequest<M> } {
+  if (!isMethod(method)) throw new Error(`unknown API method: ${String(method).slice(0, 80)}`);
+  const parsed = methods[method].safeParse(req ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`invalid request for ${method}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return { method: method as M, req: parsed.data as ParsedRequest<M> };
+}
+
+/** The wire envelope of error responses, so a host can show the one-line message. */
+export interface ApiError {
+  error: string;
+}

@@ -161,6 +161,7 @@ export const methods = {
   'model.inspect': z.object({ model: ModelRef }).strict(),
   'jobs.start': JobStart,
   'jobs.cancel': id,
+  'jobs.resume': id,
   'jobs.list': empty,
   'jobs.get': id,
 } as const;
@@ -172,6 +173,7 @@ export interface Responses {
   'model.inspect': InspectResult;
   'jobs.start': { id: string };
   'jobs.cancel': { ok: boolean };
+  'jobs.resume': { id: string };
   'jobs.list': JobRecord[];
   'jobs.get': JobRecord;
 }

@@ -1,0 +1,236 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import { Archs, type JobEvent, type JobRecord, type JobStart } from '../shared/api';
+import { UserError, oneLine } from '../engine/core/errors';
+import { defaultWorkspaceDir } from '../engine/jobs/workspace';
+import type { Service } from '../engine/service';
+import { formatInspect, formatJobs } from './format';
+
+const USAGE = `usage: layerlens <command> [options]
+
+commands:
+  inspect <model> [--json]                       list every weighted layer: shapes, params, FLOPs, stats
+  train --arch <${Archs.join('|')}> --data <ref> --epochs N [--out DIR]
+        [--seed S] [--optimizer adam|sgd] [--lr X] [--batch-size B] [--limit N] [--eval-limit N] [--json]
+  eval <model> --data <ref> [--limit N] [--json]  top-1 on the dataset's test split
+  jobs [--json]                                  jobs recorded in the workspace
+  resume <job-id> [--json]                       continue a resumable (killed) job from its checkpoint
+  serve [--port N]                               studio in the browser, on 127.0.0.1 only
+
+  <model>  a path to model.json (or its folder) or builtin:<name>
+  <ref>    mnist, fashion-mnist, or an image folder (one sub-folder per class)
+  --workspace DIR  where jobs are recorded (default ${defaultWorkspaceDir()})`;
+
+const common = {
+  json: { type: 'boolean' },
+  workspace: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+const commands = {
+  inspect: { ...common },
+  train: {
+    ...common,
+    arch: { type: 'string' },
+    data: { type: 'string' },
+    epochs: { type: 'string' },
+    out: { type: 'string' },
+    seed: { type: 'string' },
+    optimizer: { type: 'string' },
+    lr: { type: 'string' },
+    'batch-size': { type: 'string' },
+    limit: { type: 'string' },
+    'eval-limit': { type: 'string' },
+  },
+  eval: { ...common, data: { type: 'string' }, limit: { type: 'string' }, 'batch-size': { type: 'string' } },
+  jobs: { ...common },
+  resume: { ...common },
+  serve: { ...common, port: { type: 'string' } },
+} as const satisfies Record<string, ParseArgsConfig['options']>;
+type Command = keyof typeof commands;
+
+class UsageError extends UserError {}
+
+function int(name: string, v: string | undefined, min = 0): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${v}"`);
+  return Number(v);
+}
+function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got "${v}"`);
+  return n;
+}
+function required<T>(name: string, v: T | undefined): T {
+  if (v === undefined) throw new UsageError(`missing --${name}`);
+  return v;
+}
+
+function parse(argv: string[]) {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') return { cmd: 'help' as const };
+  if (!(cmd in commands)) throw new UsageError(`unknown command "${cmd}" (try layerlens --help)`);
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: commands[cmd as Command], allowPositionals: true, strict: true });
+    return { cmd: cmd as Command, values: values as Record<string, string | boolean | undefined>, positionals };
+  } catch (e) {
+    // node's messages are long and multi-line; keep the first sentence
+    throw new UsageError(`${cmd}: ${(e as Error).message.split('\n')[0].replace(/\. To specify.*$/, '')}`);
+  }
+}
+
+async function withService<T>(workspace: string | undefined, fn: (s: Service) => Promise<T>): Promise<T> {
+  const { createService } = await import('../engine/service');
+  const s = await createService({ workspaceDir: resolve(workspace ?? defaultWorkspaceDir()), host: 'cli' });
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+/** Runs a job to its end with a progress bar on a TTY; Ctrl-C cancels it cleanly. */
+async function runJob(s: Service, start: (s: Service) => Promise<string>, showBar: boolean): Promise<JobRecord> {
+  const id = await start(s);
+  const bar = showBar
+    ? new cliProgress.SingleBar(
+        { format: ' {bar} {percentage}% | {stage} {metrics}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  bar?.start(100, 0, { stage: 'starting', metrics: '' });
+  const off = s.onJob((e: JobEvent) => {
+    if (e.id !== id || !bar) return;
+    const m = e.metrics;
+    const metrics = m
+      ? Object.entries(m)
+          .filter(([k]) => k !== 't' && k !== 'step')
+          .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`)
+          .join(' ')
+      : undefined;
+    bar.update(Math.round(e.fraction * 100), { stage: e.stage, ...(metrics ? { metrics } : {}) });
+  });
+  const onSigint = () => s.runner.cancel(id);
+  process.once('SIGINT', onSigint);
+  try {
+    return await s.runner.wait(id);
+  } finally {
+    process.off('SIGINT', onSigint);
+    off();
+    bar?.stop();
+  }
+}
+
+function finishJob(rec: JobRecord): unknown {
+  if (rec.status === 'done') return rec.result;
+  if (rec.status === 'cancelled') throw new UserError(`job ${rec.id} cancelled`);
+  throw new UserError(rec.error ?? `job ${rec.id} ${rec.status}`);
+}
+
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n')): Promise<number> {
+  try {
+    const p = parse(argv);
+    if (p.cmd === 'help') {
+      out(USAGE);
+      return 0;
+    }
+    const { cmd, values, positionals } = p;
+    if (values.help) {
+      out(USAGE);
+      return 0;
+    }
+    const json = values.json === true;
+    const ws = values.workspace as string | undefined;
+    const bar = !json && process.stderr.isTTY === true;
+    const expectArgs = (n: number, what: string) => {
+      if (positionals.length !== n)
+        throw new UsageError(n === 0 ? `${cmd} takes no positional arguments (got "${positionals[0]}")` : `${cmd} needs ${what}`);
+    };
+    switch (cmd) {
+      case 'inspect': {
+        expectArgs(1, 'a <model>');
+        const r = await withService(ws, (s) => s.handlers['model.inspect']({ model: positionals[0] }));
+        out(json ? JSON.stringify(r) : formatInspect(r));
+        return 0;
+      }
+      case 'eval': {
+        expectArgs(1, 'a <model>');
+        const config = {
+          model: positionals[0],
+          data: required('data', values.data as string | undefined),
+          limit: int('limit', values.limit as string | undefined, 1),
+          batchSize: int('batch-size', values['batch-size'] as string | undefined, 1),
+        };
+        const r = (await withService(ws, async (s) =>
+          finishJob(await runJob(s, async (s) => (await s.handlers['jobs.start']({ kind: 'eval', config })).id, bar)),
+        )) as { top1: number; n: number; backend: string };
+        out(json ? JSON.stringify({ top1: r.top1, n: r.n, backend: r.backend }) : `top-1 ${(r.top1 * 100).toFixed(2)} % on ${r.n} test images (backend ${r.backend})`);
+        return 0;
+      }
+      case 'train': {
+        expectArgs(0, '');
+        const arch = required('arch', values.arch as string | undefined);
+        if (!(Archs as readonly string[]).includes(arch)) throw new UsageError(`--arch must be one of ${Archs.join(', ')}, got "${arch}"`);
+        const optimizer = values.optimizer as string | undefined;
+        if (optimizer !== undefined && optimizer !== 'adam' && optimizer !== 'sgd')
+          throw new UsageError(`--optimizer must be adam or sgd, got "${optimizer}"`);
+        const config = {
+          arch: arch as JobStart & { kind: 'train' } extends { config: { arch: infer A } } ? A : never,
+          data: required('data', values.data as string | undefined),
+          epochs: required('epochs', int('epochs', values.epochs as string | undefined, 1)),
+          out: values.out !== undefined ? resolve(values.out as string) : undefined,
+          seed: int('seed', values.seed as string | undefined),
+          optimizer: optimizer as 'adam' | 'sgd' | undefined,
+          learningRate: num('lr', values.lr as string | undefined),
+          batchSize: int('batch-size', values['batch-size'] as string | undefined, 1),
+          limit: int('limit', values.limit as string | undefined, 1),
+          evalLimit: int('eval-limit', values['eval-limit'] as string | undefined, 1),
+        };
+        const r = await withService(ws, async (s) =>
+          finishJob(await runJob(s, async (s) => (await s.handlers['jobs.start']({ kind: 'train', config })).id, bar)),
+        );
+        out(json ? JSON.stringify(r) : formatTrain(r as TrainOut));
+        return 0;
+      }
+      case 'resume': {
+        expectArgs(1, 'a <job-id>');
+        const r = await withService(ws, async (s) =>
+          finishJob(await runJob(s, async (s) => (await s.handlers['jobs.resume']({ id: positionals[0] })).id, bar)),
+        );
+        out(json ? JSON.stringify(r) : JSON.stringify(r, null, 2));
+        return 0;
+      }
+      case 'jobs': {
+        expectArgs(0, '');
+        const jobs = await withService(ws, (s) => s.handlers['jobs.list']({}));
+        out(json ? JSON.stringify(jobs) : formatJobs(jobs));
+        return 0;
+      }
+      case 'serve': {
+        expectArgs(0, '');
+        const { serveCommand } = await import('../server');
+        await serveCommand({ port: int('port', values.port as string | undefined), workspace: ws });
+        return 0;
+      }
+    }
+  } catch (e) {
+    process.stderr.write(`layerlens: ${oneLine(e)}\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+interface TrainOut {
+  arch: string;
+  data: string;
+  seed: number;
+  epochs: number;
+  top1: number;
+  n: number;
+  backend: string;
+  modelPath: string;
+}
+function formatTrain(r: TrainOut): string {
+  return `trained ${r.arch} on ${r.data} for ${r.epochs} epochs (seed ${r.seed}, backend ${r.backend}): top-1 ${(r.top1 * 100).toFixed(2)} % on ${r.n} test images\nmodel: ${r.modelPath}`;
+}

@@ -1,0 +1,79 @@
+import * as tf from '../../backend/tf';
+import { backendName, initBackend } from '../../backend';
+import type { RunContext } from '../../core/context';
+import { throwIfCancelled } from '../../core/context';
+import { UserError } from '../../core/errors';
+import type { Split } from '../../data';
+import { loadDataset } from '../../data';
+import type { LoadedModel } from '../../models/io';
+import { loadModel } from '../../models/io';
+import type { EvalResult } from '../../../shared/api';
+
+export interface EvalConfig {
+  model: string;
+  data: string;
+  limit?: number;
+  batchSize?: number;
+}
+
+/** Checks that a dataset's examples fit the model's input, naming both when they do not. */
+export function checkInputShape(model: LoadedModel, shape: readonly number[], dataRef: string): void {
+  const want = model.inputShape.slice(1);
+  const ok = want.length === shape.length && want.every((d, i) => d === null || d === shape[i]);
+  if (!ok)
+    throw new UserError(
+      `model ${model.ref} expects input ${want.map((d) => d ?? '?').join('×')} but dataset ${dataRef} gives ${shape.join('×')}`,
+    );
+}
+
+/** Top-1 of a model on the first `limit` examples of a split, in batches, yielding between batches. */
+export async function top1(
+  predict: (x: tf.Tensor) => tf.Tensor,
+  split: Split,
+  shape: readonly [number, number, number],
+  opts: { limit?: number; batchSize?: number; ctx?: RunContext; from?: number; to?: number } = {},
+): Promise<{ top1: number; n: number }> {
+  const n = Math.min(split.n, opts.limit ?? split.n);
+  const bs = opts.batchSize ?? 256;
+  const per = shape[0] * shape[1] * shape[2];
+  let correct = 0;
+  for (let start = 0; start < n; start += bs) {
+    if (opts.ctx) throwIfCancelled(opts.ctx);
+    const end = Math.min(n, start + bs);
+    const hits = tf.tidy(() => {
+      const x = tf.tensor4d(split.x.subarray(start * per, end * per), [end - start, ...shape]);
+      const pred = predict(x).argMax(-1);
+      const y = tf.tensor1d(split.y.subarray(start, end), 'int32');
+      return pred.equal(y).sum().dataSync()[0];
+    });
+    correct += hits;
+    if (opts.ctx) {
+      const span = (opts.to ?? 1) - (opts.from ?? 0);
+      opts.ctx.progress({ fraction: (opts.from ?? 0) + (span * end) / n, stage: `evaluating ${end}/${n}` });
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  return { top1: n === 0 ? 0 : correct / n, n };
+}
+
+export async function run(config: EvalConfig, ctx: RunContext): Promise<EvalResult> {
+  await initBackend();
+  ctx.progress({ fraction: 0, stage: 'loading model' });
+  const model = await loadModel(config.model);
+  try {
+    ctx.progress({ fraction: 0.05, stage: 'loading data' });
+    const data = await loadDataset(config.data);
+    checkInputShape(model, data.shape, config.data);
+    const r = await top1((x) => model.predict(x), data.test, data.shape, {
+      limit: config.limit,
+      batchSize: config.batchSize,
+      ctx,
+      from: 0.1,
+      to: 1,
+    });
+    ctx.progress({ fraction: 1, stage: 'done', metrics: { top1: r.top1 } });
+    return { top1: r.top1, n: r.n, backend: backendName() };
+  } finally {
+    model.dispose();
+  }
+}

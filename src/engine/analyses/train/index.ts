@@ -1,0 +1,238 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as tf from '../../backend/tf';
+import { backendName, initBackend } from '../../backend';
+import type { RunContext } from '../../core/context';
+import { throwIfCancelled } from '../../core/context';
+import { UserError } from '../../core/errors';
+import { seededPermutation } from '../../core/random';
+import { loadDataset } from '../../data';
+import { buildModel } from '../../models/zoo';
+import { loadModel, saveLayersModel } from '../../models/io';
+import { top1 } from '../eval';
+import type { Arch, TrainResult } from '../../../shared/api';
+
+/** The parsed form of the contract's TrainConfig (defaults applied). */
+export interface TrainConfig {
+  arch: Arch;
+  data: string;
+  epochs: number;
+  out?: string;
+  seed: number;
+  optimizer: 'sgd' | 'adam';
+  learningRate?: number;
+  batchSize: number;
+  limit?: number;
+  evalLimit?: number;
+}
+
+interface CheckpointState {
+  version: 1;
+  /** epochs completed */
+  epoch: number;
+  config: TrainConfig;
+  history: TrainResult['history'];
+  optimizer: { name: string; shape: number[] }[];
+}
+
+const sameRun = (a: TrainConfig, b: TrainConfig) =>
+  a.arch === b.arch && a.data === b.data && a.seed === b.seed && a.optimizer === b.optimizer &&
+  a.learningRate === b.learningRate && a.batchSize === b.batchSize && a.limit === b.limit;
+
+function makeOptimizer(cfg: TrainConfig): tf.Optimizer {
+  if (cfg.optimizer === 'sgd') return tf.train.momentum(cfg.learningRate ?? 0.05, 0.9);
+  return tf.train.adam(cfg.learningRate ?? 1e-3);
+}
+
+/** Cross-entropy that works whether the net ends in softmax (probabilities) or in logits. */
+function lossFn(endsInSoftmax: boolean, out: tf.Tensor, labels: tf.Tensor): tf.Scalar {
+  if (!endsInSoftmax) return tf.losses.softmaxCrossEntropy(labels, out) as tf.Scalar;
+  return tf.mean(tf.neg(tf.sum(tf.mul(labels, tf.log(tf.clipByValue(out, 1e-7, 1))), -1))) as tf.Scalar;
+}
+
+function endsInSoftmax(model: tf.LayersModel): boolean {
+  const last = model.layers[model.layers.length - 1];
+  const act = (last.getConfig() as { activation?: string }).activation;
+  return act === 'softmax' || last.getClassName() === 'Softmax';
+}
+
+function writeAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+async function saveCheckpoint(dir: string, model: tf.LayersModel, opt: tf.Optimizer, state: Omit<CheckpointState, 'optimizer'>) {
+  // write next to the live checkpoint, then swap: a kill mid-write leaves the previous one intact
+  const next = `${dir}.next`;
+  rmSync(next, { recursive: true, force: true });
+  mkdirSync(next, { recursive: true });
+  await saveLayersModel(model, next);
+  const weights = await opt.getWeights();
+  const floats = weights.map((w) => w.tensor.dataSync() as Float32Array);
+  const total = floats.reduce((s, f) => s + f.length, 0);
+  const buf = new Float32Array(total);
+  let o = 0;
+  for (const f of floats) (buf.set(f, o), (o += f.length));
+  writeFileSync(join(next, 'optimizer.bin'), new Uint8Array(buf.buffer));
+  const full: CheckpointState = { ...state, optimizer: weights.map((w) => ({ name: w.name, shape: w.tensor.shape })) };
+  writeFileSync(join(next, 'state.json'), JSON.stringify(full));
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(next, dir);
+}
+
+export function checkpointDir(out: string): string {
+  return join(out, 'checkpoint');
+}
+
+export function hasCheckpoint(out: string | undefined): boolean {
+  return !!out && existsSync(join(checkpointDir(out), 'state.json'));
+}
+
+async function restoreCheckpoint(dir: string, cfg: TrainConfig): Promise<{ model: tf.LayersModel; opt: tf.Optimizer; state: CheckpointState } | null> {
+  const stateFile = join(dir, 'state.json');
+  if (!existsSync(stateFile)) return null;
+  let state: CheckpointState;
+  try {
+    state = JSON.parse(readFileSync(stateFile, 'utf8')) as CheckpointState;
+  } catch {
+    throw new UserError('checkpoint state is not valid JSON; delete the checkpoint folder to start over', stateFile);
+  }
+  if (!sameRun(state.config, cfg))
+    throw new UserError('holds a checkpoint of a different training run; choose another --out folder', resolve(dir, '..'));
+  const loaded = await loadModel(join(dir, 'model.json'));
+  const model = loaded.layers;
+  if (!model) throw new UserError('checkpoint is not a layers model', dir);
+  const opt = makeOptimizer(cfg);
+  const raw = readFileSync(join(dir, 'optimizer.bin'));
+  const floats = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  let o = 0;
+  const named = state.optimizer.map((w) => {
+    const size = w.shape.reduce((a, b) => a * b, 1);
+    const t = tf.tensor(floats.slice(o, o + size), w.shape);
+    o += size;
+    return { name: w.name, tensor: t };
+  });
+  if (o !== floats.length) throw new UserError('optimizer state is truncated', join(dir, 'optimizer.bin'));
+  await opt.setWeights(named);
+  return { model, opt, state };
+}
+
+export async function run(config: TrainConfig, ctx: RunContext): Promise<TrainResult> {
+  await initBackend();
+  const out = resolve(config.out ?? ctx.workDir ?? '.');
+  mkdirSync(out, { recursive: true });
+  ctx.progress({ fraction: 0, stage: 'loading data' });
+  const data = await loadDataset(config.data);
+  const [h, w, c] = data.shape;
+  const per = h * w * c;
+  const nTrain = Math.min(data.train.n, config.limit ?? data.train.n);
+  const bs = config.batchSize;
+  const batchesPerEpoch = Math.ceil(nTrain / bs);
+
+  const ckDir = checkpointDir(out);
+  let model: tf.LayersModel;
+  let opt: tf.Optimizer;
+  let startEpoch = 0;
+  let history: TrainResult['history'] = [];
+  const restored = await restoreCheckpoint(ckDir, config);
+  if (restored) {
+    ({ model, opt } = restored);
+    startEpoch = restored.state.epoch;
+    history = restored.state.history;
+    ctx.log?.(`resuming from epoch ${startEpoch} (checkpoint in ${ckDir})`);
+  } else {
+    model = buildModel(config.arch, { inputShape: data.shape, classes: data.classes, seed: config.seed });
+    opt = makeOptimizer(config);
+  }
+  const softmaxOut = endsInSoftmax(model);
+  const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
+  const totalSteps = config.epochs * batchesPerEpoch;
+
+  try {
+    for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+      // the order of each epoch depends only on (seed, epoch): a resumed run sees the same batches
+      const order = seededPermutation(data.train.n, config.seed * 7919 + epoch).subarray(0, nTrain);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      let lastReport = 0;
+      const xb = new Float32Array(bs * per);
+      const yb = new Int32Array(bs);
+      for (let b = 0; b < batchesPerEpoch; b++) {
+        throwIfCancelled(ctx);
+        const start = b * bs;
+        const m = Math.min(bs, nTrain - start);
+        for (let i = 0; i < m; i++) {
+          const src = order[start + i];
+          xb.set(data.train.x.subarray(src * per, (src + 1) * per), i * per);
+          yb[i] = data.train.y[src];
+        }
+        const [lossV, hits] = tf.tidy(() => {
+          const x = tf.tensor4d(xb.subarray(0, m * per), [m, h, w, c]);
+          const labels = tf.oneHot(tf.tensor1d(yb.subarray(0, m), 'int32'), data.classes);
+          let outT: tf.Tensor | null = null;
+          const loss = opt.minimize(
+            () => {
+              outT = model.apply(x, { training: true }) as tf.Tensor;
+              return lossFn(softmaxOut, outT, labels);
+            },
+            true,
+            vars,
+          ) as tf.Scalar;
+          const acc = tf.sum(tf.equal(tf.argMax(outT!, -1), tf.argMax(labels, -1)));
+          return [loss.dataSync()[0], acc.dataSync()[0]];
+        });
+        if (!Number.isFinite(lossV))
+          throw new UserError(`training diverged at epoch ${epoch + 1}, batch ${b + 1} (loss ${lossV}); lower the learning rate`);
+        lossSum += lossV * m;
+        correct += hits;
+        seen += m;
+        const step = epoch * batchesPerEpoch + b + 1;
+        const now = Date.now();
+        if (now - lastReport > 500 || b === batchesPerEpoch - 1) {
+          lastReport = now;
+          ctx.progress({
+            fraction: (0.95 * step) / totalSteps,
+            stage: `epoch ${epoch + 1}/${config.epochs}`,
+            metrics: { step, epoch: epoch + step / batchesPerEpoch - epoch, loss: lossSum / seen, acc: correct / seen },
+          });
+        }
+        // let cancel messages and progress events through between batches
+        await new Promise((r) => setImmediate(r));
+      }
+      const val = await top1((x) => model.predict(x) as tf.Tensor, data.test, data.shape, {
+        limit: config.evalLimit,
+        ctx,
+      });
+      history.push({ epoch: epoch + 1, loss: lossSum / seen, acc: correct / seen, valTop1: val.top1 });
+      await saveCheckpoint(ckDir, model, opt, { version: 1, epoch: epoch + 1, config, history });
+      ctx.progress({
+        fraction: (0.95 * (epoch + 1)) / config.epochs,
+        stage: `epoch ${epoch + 1}/${config.epochs} done`,
+        metrics: { step: (epoch + 1) * batchesPerEpoch, epoch: epoch + 1, loss: lossSum / seen, acc: correct / seen, valTop1: val.top1 },
+      });
+    }
+
+    ctx.progress({ fraction: 0.96, stage: 'final evaluation' });
+    const final = await top1((x) => model.predict(x) as tf.Tensor, data.test, data.shape, { ctx });
+    const result: TrainResult = {
+      arch: config.arch,
+      data: config.data,
+      seed: config.seed,
+      epochs: config.epochs,
+      top1: final.top1,
+      n: final.n,
+      backend: backendName(),
+      modelPath: join(out, 'model.json'),
+      history,
+    };
+    await saveLayersModel(model, out, { layerlens: { train: { ...config, out: undefined }, top1: final.top1, n: final.n, backend: result.backend, splitSeed: data.splitSeed } });
+    writeAtomic(join(out, 'train.json'), JSON.stringify({ config: { ...config, out: undefined }, result }, null, 2));
+    ctx.progress({ fraction: 1, stage: 'done', metrics: { top1: final.top1 } });
+    return result;
+  } finally {
+    model.dispose();
+    opt.dispose();
+  }
+}

@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import type { AppInfo, Handlers, JobEvent } from '../shared/api';
+import { initBackend } from './backend';
+import { UserError } from './core/errors';
+import { plainContext } from './core/context';
+import { listBuiltinDatasets } from './data';
+import { listBuiltinModels } from './models/io';
+import * as inspect from './analyses/inspect';
+import { JobRunner } from './jobs/runner';
+import { Workspace } from './jobs/workspace';
+
+export interface Service {
+  handlers: Handlers;
+  onJob(listener: (e: JobEvent) => void): () => void;
+  close(): Promise<void>;
+  readonly workspace: Workspace;
+  readonly runner: JobRunner;
+}
+
+export const DEFAULT_MODEL = 'builtin:lenet5-mnist';
+export const DEFAULT_DATASET = 'mnist';
+
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The engine behind every host: the same handlers serve IPC, the browser shell and the CLI. */
+export async function createService(opts: { workspaceDir: string; host: AppInfo['host'] }): Promise<Service> {
+  const backend = await initBackend();
+  const workspace = new Workspace(opts.workspaceDir);
+  const runner = new JobRunner(workspace);
+
+  const handlers: Handlers = {
+    'app.info': async () => ({
+      version,
+      backend,
+      workspaceDir: workspace.dir,
+      host: opts.host,
+      defaultModel: DEFAULT_MODEL,
+      defaultDataset: DEFAULT_DATASET,
+    }),
+    'workspace.models': async () => {
+      const builtins = listBuiltinModels().map((m) => ({ ref: m.ref, name: m.name, builtin: true }));
+      const recent = workspace
+        .recentModels()
+        .filter((ref) => !ref.startsWith('builtin:') && (!isAbsolute(ref) || existsSync(ref)))
+        .map((ref) => ({ ref, name: ref.split(/[\\/]/).slice(-2).join('/'), builtin: false }));
+      return [...builtins, ...recent];
+    },
+    'workspace.datasets': async () => listBuiltinDatasets(),
+    'model.inspect': async ({ model }) => {
+      const result = await inspect.run({ model }, plainContext());
+      workspace.touchModel(model);
+      return result;
+    },
+    'jobs.start': async ({ kind, config }) => ({ id: runner.start(kind, config).id }),
+    'jobs.cancel': async ({ id }) => ({ ok: runner.cancel(id) }),
+    'jobs.resume': async ({ id }) => ({ id: runner.resume(id).id }),
+    'jobs.list': async () => workspace.listJobs(),
+    'jobs.get': async ({ id }) => {
+      const job = workspace.getJob(id);
+      if (!job) throw new UserError(`no job "${id}" in this workspace`);
+      return job;
+    },
+  };
+
+  return {
+    handlers,
+    onJob: (l) => runner.onJob(l),
+    workspace,
+    runner,
+    async close() {
+      await runner.close();
+      workspace.close();
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import { Archs, type JobEvent, type JobRecord, type JobStart } from '../shared/api';
+import { Archs, type Arch, type JobEvent, type JobRecord } from '../shared/api';
 import { UserError, oneLine } from '../engine/core/errors';
 import { defaultWorkspaceDir } from '../engine/jobs/workspace';
 import type { Service } from '../engine/service';
@@ -146,7 +146,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const bar = !json && process.stderr.isTTY === true;
     const expectArgs = (n: number, what: string) => {
       if (positionals.length !== n)
-        throw new UsageError(n === 0 ? `${cmd} takes no positional arguments (got "${positionals[0]}")` : `${cmd} needs ${what}`);
+        {throw new UsageError(n === 0 ? `${cmd} takes no positional arguments (got "${positionals[0]}")` : `${cmd} needs ${what}`);}
     };
     switch (cmd) {
       case 'inspect': {
@@ -175,9 +175,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         if (!(Archs as readonly string[]).includes(arch)) throw new UsageError(`--arch must be one of ${Archs.join(', ')}, got "${arch}"`);
         const optimizer = values.optimizer as string | undefined;
         if (optimizer !== undefined && optimizer !== 'adam' && optimizer !== 'sgd')
-          throw new UsageError(`--optimizer must be adam or sgd, got "${optimizer}"`);
+          {throw new UsageError(`--optimizer must be adam or sgd, got "${optimizer}"`);}
         const config = {
-          arch: arch as JobStart & { kind: 'train' } extends { config: { arch: infer A } } ? A : never,
+          arch: arch as Arch,
           data: required('data', values.data as string | undefined),
           epochs: required('epochs', int('epochs', values.epochs as string | undefined, 1)),
           out: values.out !== undefined ? resolve(values.out as string) : undefined,

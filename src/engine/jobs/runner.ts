@@ -61,7 +61,7 @@ export class JobRunner {
     const rec = this.workspace.getJob(id);
     if (!rec) throw new UserError(`no job "${id}" in this workspace`);
     if (rec.status !== 'resumable' && rec.status !== 'failed' && rec.status !== 'cancelled')
-      throw new UserError(`job "${id}" is ${rec.status}; only resumable, failed or cancelled jobs can be resumed`);
+      {throw new UserError(`job "${id}" is ${rec.status}; only resumable, failed or cancelled jobs can be resumed`);}
     this.workspace.claim(id);
     this.workspace.update(id, { status: 'queued', error: null });
     this.launch(this.workspace.getJob(id)!);

@@ -107,16 +107,22 @@ export class Workspace {
     id: string,
     fields: Partial<{ status: JobStatus; fraction: number; stage: string; result: unknown; error: string | null; resultPaths: string[]; config: unknown }>,
   ): void {
-    const sets: string[] = ['updated_at = @now'];
+    const columns: Record<string, [string, unknown]> = {
+      status: ['status', fields.status],
+      fraction: ['fraction', fields.fraction],
+      stage: ['stage', fields.stage],
+      error: ['error', fields.error],
+      result: ['result', fields.result === undefined ? undefined : JSON.stringify(fields.result)],
+      config: ['config', fields.config === undefined ? undefined : JSON.stringify(fields.config)],
+      resultPaths: ['result_paths', fields.resultPaths === undefined ? undefined : JSON.stringify(fields.resultPaths)],
+    };
+    const sets = ['updated_at = @now'];
     const params: Record<string, unknown> = { id, now: Date.now() };
-    if (fields.status !== undefined) (sets.push('status = @status'), (params.status = fields.status));
-    if (fields.fraction !== undefined) (sets.push('fraction = @fraction'), (params.fraction = fields.fraction));
-    if (fields.stage !== undefined) (sets.push('stage = @stage'), (params.stage = fields.stage));
-    if (fields.result !== undefined) (sets.push('result = @result'), (params.result = JSON.stringify(fields.result)));
-    if (fields.error !== undefined) (sets.push('error = @error'), (params.error = fields.error));
-    if (fields.config !== undefined) (sets.push('config = @config'), (params.config = JSON.stringify(fields.config)));
-    if (fields.resultPaths !== undefined)
-      (sets.push('result_paths = @paths'), (params.paths = JSON.stringify(fields.resultPaths)));
+    for (const [key, [column, value]] of Object.entries(columns)) {
+      if (value === undefined) continue;
+      sets.push(`${column} = @${key}`);
+      params[key] = value;
+    }
     this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run(params);
   }
 

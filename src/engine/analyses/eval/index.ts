@@ -21,9 +21,9 @@ export function checkInputShape(model: LoadedModel, shape: readonly number[], da
   const want = model.inputShape.slice(1);
   const ok = want.length === shape.length && want.every((d, i) => d === null || d === shape[i]);
   if (!ok)
-    throw new UserError(
+    {throw new UserError(
       `model ${model.ref} expects input ${want.map((d) => d ?? '?').join('×')} but dataset ${dataRef} gives ${shape.join('×')}`,
-    );
+    );}
 }
 
 /** Top-1 of a model on the first `limit` examples of a split, in batches, yielding between batches. */

@@ -73,7 +73,10 @@ async function saveCheckpoint(dir: string, model: tf.LayersModel, opt: tf.Optimi
   const total = floats.reduce((s, f) => s + f.length, 0);
   const buf = new Float32Array(total);
   let o = 0;
-  for (const f of floats) (buf.set(f, o), (o += f.length));
+  for (const f of floats) {
+    buf.set(f, o);
+    o += f.length;
+  }
   writeFileSync(join(next, 'optimizer.bin'), new Uint8Array(buf.buffer));
   const full: CheckpointState = { ...state, optimizer: weights.map((w) => ({ name: w.name, shape: w.tensor.shape })) };
   writeFileSync(join(next, 'state.json'), JSON.stringify(full));
@@ -99,7 +102,7 @@ async function restoreCheckpoint(dir: string, cfg: TrainConfig): Promise<{ model
     throw new UserError('checkpoint state is not valid JSON; delete the checkpoint folder to start over', stateFile);
   }
   if (!sameRun(state.config, cfg))
-    throw new UserError('holds a checkpoint of a different training run; choose another --out folder', resolve(dir, '..'));
+    {throw new UserError('holds a checkpoint of a different training run; choose another --out folder', resolve(dir, '..'));}
   const loaded = await loadModel(join(dir, 'model.json'));
   const model = loaded.layers;
   if (!model) throw new UserError('checkpoint is not a layers model', dir);
@@ -184,7 +187,7 @@ export async function run(config: TrainConfig, ctx: RunContext): Promise<TrainRe
           return [loss.dataSync()[0], acc.dataSync()[0]];
         });
         if (!Number.isFinite(lossV))
-          throw new UserError(`training diverged at epoch ${epoch + 1}, batch ${b + 1} (loss ${lossV}); lower the learning rate`);
+          {throw new UserError(`training diverged at epoch ${epoch + 1}, batch ${b + 1} (loss ${lossV}); lower the learning rate`);}
         lossSum += lossV * m;
         correct += hits;
         seen += m;

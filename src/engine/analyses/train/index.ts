@@ -6,7 +6,7 @@ import type { RunContext } from '../../core/context';
 import { throwIfCancelled } from '../../core/context';
 import { UserError } from '../../core/errors';
 import { seededPermutation } from '../../core/random';
-import { loadDataset } from '../../data';
+import { batch, loadDataset } from '../../data';
 import { buildModel } from '../../models/zoo';
 import { loadModel, saveLayersModel } from '../../models/io';
 import { top1 } from '../eval';
@@ -128,7 +128,6 @@ export async function run(config: TrainConfig, ctx: RunContext): Promise<TrainRe
   ctx.progress({ fraction: 0, stage: 'loading data' });
   const data = await loadDataset(config.data);
   const [h, w, c] = data.shape;
-  const per = h * w * c;
   const nTrain = Math.min(data.train.n, config.limit ?? data.train.n);
   const bs = config.batchSize;
   const batchesPerEpoch = Math.ceil(nTrain / bs);
@@ -155,25 +154,19 @@ export async function run(config: TrainConfig, ctx: RunContext): Promise<TrainRe
   try {
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
       // the order of each epoch depends only on (seed, epoch): a resumed run sees the same batches
-      const order = seededPermutation(data.train.n, config.seed * 7919 + epoch).subarray(0, nTrain);
+      const order = seededPermutation(nTrain, config.seed * 7919 + epoch);
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
       let lastReport = 0;
-      const xb = new Float32Array(bs * per);
-      const yb = new Int32Array(bs);
       for (let b = 0; b < batchesPerEpoch; b++) {
         throwIfCancelled(ctx);
         const start = b * bs;
         const m = Math.min(bs, nTrain - start);
-        for (let i = 0; i < m; i++) {
-          const src = order[start + i];
-          xb.set(data.train.x.subarray(src * per, (src + 1) * per), i * per);
-          yb[i] = data.train.y[src];
-        }
+        const mb = batch(data.train, order.subarray(start, start + m), data.shape);
         const [lossV, hits] = tf.tidy(() => {
-          const x = tf.tensor4d(xb.subarray(0, m * per), [m, h, w, c]);
-          const labels = tf.oneHot(tf.tensor1d(yb.subarray(0, m), 'int32'), data.classes);
+          const x = tf.tensor4d(mb.x, [m, h, w, c]);
+          const labels = tf.oneHot(tf.tensor1d(Int32Array.from(mb.y), 'int32'), data.classes);
           let outT: tf.Tensor | null = null;
           const loss = opt.minimize(
             () => {

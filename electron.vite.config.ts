@@ -1,8 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import vue from '@vitejs/plugin-vue';
 
 const shared = { '@shared': resolve(__dirname, 'src/shared') };
+
+// electron is optional and absent where its binary cannot be fetched; electron-vite only needs its major version
+const pinned = JSON.parse(readFileSync(resolve(__dirname, 'package.json'), 'utf8')).optionalDependencies?.electron ?? '39';
+process.env.ELECTRON_MAJOR_VER ||= String(pinned).replace(/^\D*/, '').split('.')[0];
 
 export default defineConfig({
   main: {
@@ -19,5 +24,6 @@ export default defineConfig({
   renderer: {
     resolve: { alias: { ...shared, '@renderer': resolve(__dirname, 'src/renderer/src') } },
     plugins: [vue()],
+    build: { minify: true },
   },
 });

@@ -183,11 +183,16 @@ export type Request<M extends Method> = z.input<(typeof methods)[M]>;
 export type ParsedRequest<M extends Method> = z.output<(typeof methods)[M]>;
 export type Response<M extends Method> = Responses[M];
 
+/** What a desktop host asks the studio to do (menus, open-file, drag-and-drop); the browser shell sends none. */
+export type HostEvent = { type: 'open-model'; model: string } | { type: 'workspace-changed'; workspaceDir: string };
+
 /** The client every host gives the renderer. */
 export interface ApiClient {
   call<M extends Method>(method: M, req: Request<M>): Promise<Response<M>>;
   /** subscribe to job events; returns an unsubscribe function */
   onJob(listener: (e: JobEvent) => void): () => void;
+  /** subscribe to host events (optional: only the Electron host has menus) */
+  onHost?(listener: (e: HostEvent) => void): () => void;
 }
 
 /** Server side: one handler per method, fed already-validated requests. */

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// `npm start`: the Electron studio when its binary is available (fetched first where the network allows),
+// else the browser shell on 127.0.0.1 with one line saying why.
+//   npm start -- [--port N] [--workspace DIR] [--browser]   (--browser or LAYERLENS_BROWSER=1 skips Electron)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { register } from 'tsx/esm/api';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = createRequire(join(root, 'package.json'))('./package.json');
+const electronVersion = pkg.optionalDependencies?.electron;
+
+const { values } = parseArgs({
+  options: { port: { type: 'string' }, workspace: { type: 'string' }, browser: { type: 'boolean' } },
+  strict: true,
+});
+if (values.port !== undefined && !/^\d+$/.test(values.port)) {
+  process.stderr.write(`layerlens: --port must be an integer, got "${values.port}"\n`);
+  process.exit(2);
+}
+
+/** The Electron binary's path, or why there is none. */
+function electronBinary() {
+  try {
+    // a fresh require each time: the package may have been installed a moment ago
+    const p = createRequire(join(root, 'package.json'))('electron');
+    return typeof p === 'string' && existsSync(p) ? { path: p } : { why: 'the electron package has no binary' };
+  } catch (e) {
+    const msg = String(e?.message ?? e).split('\n')[0];
+    return { why: /Cannot find module 'electron'/.test(msg) ? 'the electron package is not installed' : msg };
+  }
+}
+
+/** Is the host Electron downloads from reachable? (quick: no point waiting on an offline machine) */
+async function canReach(url) {
+  try {
+    await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(3000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function fetchElectron() {
+  if (!electronVersion) return 'no electron version pinned in package.json';
+  if (!(await canReach('https://github.com'))) return 'github.com is unreachable';
+  process.stderr.write(`installing electron@${electronVersion} (binary download) …\n`);
+  const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', `electron@${electronVersion}`], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    shell: process.platform === 'win32',
+  });
+  if (r.status !== 0) return (r.stderr ?? '').trim().split('\n').pop() || `npm exit ${r.status}`;
+  return null;
+}
+
+register();
+const server = await import(pathToFileURL(join(root, 'src', 'server', 'index.ts')).href);
+try {
+  server.ensureBuilt((line) => process.stderr.write(line + '\n'));
+} catch (e) {
+  process.stderr.write(`layerlens: ${String(e?.message ?? e).split('\n')[0]}\n`);
+  process.exit(1);
+}
+
+let electron = values.browser || process.env.LAYERLENS_BROWSER ? { why: 'the browser shell was asked for' } : electronBinary();
+if (!electron.path && !values.browser && !process.env.LAYERLENS_BROWSER) {
+  const failed = await fetchElectron();
+  electron = failed ? { why: `${electron.why}; fetching electron@${electronVersion} failed: ${failed}` } : electronBinary();
+}
+
+if (electron.path) {
+  const child = spawn(electron.path, ['.'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      // the engine runs under this Node (see src/main/engine-client.ts)
+      LAYERLENS_NODE: process.execPath,
+      ...(values.workspace ? { LAYERLENS_WORKSPACE: values.workspace } : {}),
+    },
+  });
+  child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 0)));
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+} else {
+  console.log(`Electron is not available (${electron.why}): starting the browser shell instead.`);
+  await server.serveCommand({ port: values.port ? Number(values.port) : undefined, workspace: values.workspace });
+}

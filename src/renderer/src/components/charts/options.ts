@@ -1,0 +1,111 @@
+/** Pure option builders for the shared charts: the components render them, tests assert them. */
+import type { Histogram, MetricPoint } from '@shared/api';
+import type { ChartOption } from './echarts';
+import { formatCount, formatNumber } from '../../format';
+
+export const palette = ['#4ea1ff', '#f0883e', '#3fb950', '#d2a8ff', '#e3b341', '#ff7b72'];
+const axisColor = '#3a4150';
+const textColor = '#9aa4b2';
+
+const baseAxis = {
+  axisLine: { lineStyle: { color: axisColor } },
+  axisTick: { lineStyle: { color: axisColor } },
+  axisLabel: { color: textColor, fontSize: 10 },
+  splitLine: { lineStyle: { color: '#222833' } },
+  nameTextStyle: { color: textColor, fontSize: 10 },
+};
+
+const tooltip = {
+  backgroundColor: '#1b2029',
+  borderColor: '#30363f',
+  textStyle: { color: '#d6dae1', fontSize: 11 },
+};
+
+export function histogramOption(h: Histogram, opts: { name?: string } = {}): ChartOption {
+  const centers = h.counts.map((_, i) => (h.edges[i] + h.edges[i + 1]) / 2);
+  return {
+    animation: false,
+    color: [palette[0]],
+    grid: { left: 48, right: 12, top: 26, bottom: 28 },
+    tooltip: {
+      ...tooltip,
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      formatter: (p: unknown) => {
+        const i = (p as { dataIndex: number }[])[0]?.dataIndex ?? 0;
+        return `[${formatNumber(h.edges[i])}, ${formatNumber(h.edges[i + 1])})<br/>${h.counts[i]} weights`;
+      },
+    },
+    xAxis: {
+      ...baseAxis,
+      type: 'category',
+      data: centers.map((c) => formatNumber(c)),
+      axisLabel: { ...baseAxis.axisLabel, hideOverlap: true },
+      splitLine: { show: false },
+    },
+    yAxis: { ...baseAxis, type: 'value', name: 'count' },
+    series: [{ type: 'bar', name: opts.name ?? 'weights', data: h.counts, barCategoryGap: '8%' }],
+  };
+}
+
+export interface BarSeries {
+  name: string;
+  values: number[];
+}
+
+/** Grouped bars over categories (layers); a log axis keeps 100 and 100 000 readable side by side. */
+export function barOption(categories: string[], series: BarSeries[], opts: { log?: boolean } = {}): ChartOption {
+  const log = opts.log ?? false;
+  return {
+    animation: false,
+    color: palette,
+    grid: { left: 52, right: 12, top: series.length > 1 ? 28 : 12, bottom: 44 },
+    legend: series.length > 1 ? { top: 0, right: 8, textStyle: { color: textColor, fontSize: 11 }, itemWidth: 12, itemHeight: 8 } : undefined,
+    tooltip: { ...tooltip, trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v) => Number(v).toLocaleString('en-US') },
+    xAxis: { ...baseAxis, type: 'category', data: categories, axisLabel: { ...baseAxis.axisLabel, rotate: 30, interval: 0 }, splitLine: { show: false } },
+    yAxis: {
+      ...baseAxis,
+      type: log ? 'log' : 'value',
+      logBase: 10,
+      axisLabel: { ...baseAxis.axisLabel, formatter: (v: number) => formatCount(v) },
+    },
+    series: series.map((s) => ({ type: 'bar' as const, name: s.name, data: log ? s.values.map((v) => (v > 0 ? v : null)) : s.values })),
+  };
+}
+
+export interface LineSeries {
+  key: string;
+  name?: string;
+  /** 0: left axis, 1: right axis (for 0..1 metrics beside a loss) */
+  axis?: 0 | 1;
+}
+
+/** Metric lines over a job's history; points without a series' key are skipped, not drawn as 0. */
+export function lineOption(points: MetricPoint[], series: LineSeries[], opts: { x?: string; xName?: string } = {}): ChartOption {
+  const xKey = opts.x ?? 'step';
+  const xOf = (p: MetricPoint, i: number) => (typeof p[xKey] === 'number' ? p[xKey] : i);
+  const twoAxes = series.some((s) => s.axis === 1);
+  return {
+    animation: false,
+    color: palette,
+    grid: { left: 48, right: twoAxes ? 48 : 16, top: 28, bottom: 28 },
+    legend: { top: 0, right: 8, textStyle: { color: textColor, fontSize: 11 }, itemWidth: 14, itemHeight: 8 },
+    tooltip: { ...tooltip, trigger: 'axis', valueFormatter: (v) => formatNumber(Number(v)) },
+    xAxis: { ...baseAxis, type: 'value', name: opts.xName ?? xKey, nameLocation: 'end', splitLine: { show: false }, min: 'dataMin', max: 'dataMax' },
+    yAxis: twoAxes
+      ? [
+          { ...baseAxis, type: 'value', scale: true },
+          { ...baseAxis, type: 'value', min: 0, max: 1, splitLine: { show: false } },
+        ]
+      : [{ ...baseAxis, type: 'value', scale: true }],
+    series: series.map((s) => ({
+      type: 'line' as const,
+      name: s.name ?? s.key,
+      yAxisIndex: s.axis ?? 0,
+      showSymbol: false,
+      connectNulls: true,
+      lineStyle: { width: 1.5 },
+      data: points.flatMap((p, i) => (typeof p[s.key] === 'number' ? [[xOf(p, i), p[s.key]]] : [])),
+    })),
+  };
+}

@@ -71,9 +71,13 @@ declare module 'electron' {
     on(event: 'closed', listener: () => void): this;
   }
 
+  type MenuRole =
+    | 'undo' | 'redo' | 'cut' | 'copy' | 'paste' | 'pasteAndMatchStyle' | 'delete' | 'selectAll' | 'reload' | 'forceReload'
+    | 'toggleDevTools' | 'resetZoom' | 'zoomIn' | 'zoomOut' | 'togglefullscreen' | 'window' | 'minimize' | 'close' | 'help'
+    | 'about' | 'quit' | 'appMenu' | 'fileMenu' | 'editMenu' | 'viewMenu' | 'windowMenu';
   interface MenuItemConstructorOptions {
     label?: string;
-    role?: string;
+    role?: MenuRole;
     type?: 'normal' | 'separator' | 'submenu' | 'checkbox' | 'radio';
     accelerator?: string;
     enabled?: boolean;

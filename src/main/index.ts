@@ -16,7 +16,7 @@ const appRoot = app.getAppPath();
 const rendererUrl = process.env.ELECTRON_RENDERER_URL; // electron-vite dev server
 const rendererFile = join(here, '..', 'renderer', 'index.html');
 const node = process.env.LAYERLENS_NODE || 'node';
-const csp = contentSecurityPolicy({ connect: rendererUrl ? [new URL(rendererUrl).origin.replace(/^http/, 'ws')] : [] });
+const csp = contentSecurityPolicy({ connect: rendererUrl ? [new URL(rendererUrl).origin.replace(/^http/, 'ws')] : [], dev: !!rendererUrl });
 
 let win: BrowserWindow | null = null;
 let engine: Engine | null = null;
@@ -136,14 +136,21 @@ function buildMenu() {
     { type: 'separator' },
     isMac ? { role: 'close' } : { label: 'Quit', role: 'quit', accelerator: 'CmdOrCtrl+Q' },
   ];
+  const view: MenuItemConstructorOptions[] = [
+    { role: 'reload' },
+    ...(app.isPackaged ? [] : [{ role: 'toggleDevTools' } as const]),
+    { type: 'separator' },
+    { role: 'resetZoom' },
+    { role: 'zoomIn' },
+    { role: 'zoomOut' },
+    { type: 'separator' },
+    { role: 'togglefullscreen' },
+  ];
   const template: MenuItemConstructorOptions[] = [
-    ...(isMac ? [{ role: 'appMenu' }] : []),
+    ...(isMac ? [{ role: 'appMenu' } as const] : []),
     { label: 'File', submenu: file },
     { role: 'editMenu' },
-    {
-      label: 'View',
-      submenu: [{ role: 'reload' }, ...(app.isPackaged ? [] : [{ role: 'toggleDevTools' }]), { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }],
-    },
+    { label: 'View', submenu: view },
     { role: 'windowMenu' },
   ];
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));

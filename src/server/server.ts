@@ -180,8 +180,7 @@ export async function startServer(opts: {
       headers['Content-Security-Policy'] = csp;
       headers['Cache-Control'] = 'no-store';
       // the page's own script, style and asset requests carry no query; the cookie authenticates them
-      if (tokenOk(url.searchParams.get('token')))
-        headers['Set-Cookie'] = `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict`;
+      if (tokenOk(url.searchParams.get('token'))) headers['Set-Cookie'] = `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict`;
     } else {
       headers['Cache-Control'] = 'no-cache';
     }

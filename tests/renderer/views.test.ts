@@ -61,7 +61,7 @@ describe('LayersView', () => {
     fail(new Error('/bad/model.json: invalid JSON (Unexpected end of JSON input)'));
     await p;
     await flushPromises();
-    expect(w.get('[data-testid=error]').text()).toBe('!/bad/model.json: invalid JSON (Unexpected end of JSON input)');
+    expect(w.get('[data-testid=error]').text()).toBe('/bad/model.json: invalid JSON (Unexpected end of JSON input)');
     expect(w.findAll('[data-testid=layer-row]')).toHaveLength(0);
     w.unmount();
   });

@@ -98,14 +98,19 @@ export function lineOption(points: MetricPoint[], series: LineSeries[], opts: { 
           { ...baseAxis, type: 'value', min: 0, max: 1, splitLine: { show: false } },
         ]
       : [{ ...baseAxis, type: 'value', scale: true }],
-    series: series.map((s) => ({
-      type: 'line' as const,
-      name: s.name ?? s.key,
-      yAxisIndex: s.axis ?? 0,
-      showSymbol: false,
-      connectNulls: true,
-      lineStyle: { width: 1.5 },
-      data: points.flatMap((p, i) => (typeof p[s.key] === 'number' ? [[xOf(p, i), p[s.key]]] : [])),
-    })),
+    series: series.map((s) => {
+      const data = points.flatMap((p, i) => (typeof p[s.key] === 'number' ? [[xOf(p, i), p[s.key]]] : []));
+      return {
+        type: 'line' as const,
+        name: s.name ?? s.key,
+        yAxisIndex: s.axis ?? 0,
+        // sparse series (once per epoch, a final score) need their dots to be seen at all
+        showSymbol: data.length < 12,
+        symbolSize: 5,
+        connectNulls: true,
+        lineStyle: { width: 1.5 },
+        data,
+      };
+    }),
   };
 }

@@ -1,0 +1,81 @@
+// The project's training kernels for the tfjs wasm backend (tfjs 4.22 pinned: they use wasm internals).
+import * as tf from '../tf';
+import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
+import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
+import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
+import { fusedBatchNormGradConfig } from './FusedBatchNormGrad';
+import { unsortedSegmentSumConfig } from './UnsortedSegmentSum';
+
+export { fusedBatchNormGradConfig };
+
+export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+  unsortedSegmentSumConfig,
+];
+
+interface Stock {
+  kernels: Map<string, tf.KernelConfig>;
+  batchNormGrad: tf.GradConfig | undefined;
+}
+// What was registered before ours (stock tfjs has Conv2DBackpropInput and the FusedBatchNorm gradient),
+// captured once per process (tfjs's registry is global, this module may be loaded more than once) so that
+// unregisterWasmTrainingKernels() can put it back.
+const STOCK = Symbol.for('layerlens.wasmStockKernels');
+
+function captureStock(): Stock {
+  const g = globalThis as { [STOCK]?: Stock };
+  if (g[STOCK] == null) {
+    const kernels = new Map<string, tf.KernelConfig>();
+    for (const k of wasmTrainingKernels) {
+      const existing = tf.getKernel(k.kernelName, 'wasm');
+      if (existing != null) kernels.set(k.kernelName, existing);
+    }
+    g[STOCK] = { kernels, batchNormGrad: tf.getGradient('FusedBatchNorm') };
+  }
+  return g[STOCK];
+}
+
+function replaceKernel(config: tf.KernelConfig): void {
+  if (tf.getKernel(config.kernelName, config.backendName) != null) {
+    tf.unregisterKernel(config.kernelName, config.backendName);
+  }
+  tf.registerKernel(config);
+}
+
+/** tfjs warns "Overriding the gradient for ..." through its logger; PROD mode mutes that logger. */
+function registerGradientQuietly(config: tf.GradConfig): void {
+  const env = tf.env();
+  const prod = env.getBool('PROD');
+  env.set('PROD', true);
+  try {
+    tf.registerGradient(config);
+  } finally {
+    env.set('PROD', prod);
+  }
+}
+
+/** Registers (again) the project's wasm training kernels and the Tile-free FusedBatchNorm gradient. */
+export function registerWasmTrainingKernels(): void {
+  captureStock();
+  for (const k of wasmTrainingKernels) replaceKernel(k);
+  registerGradientQuietly(fusedBatchNormGradConfig);
+}
+
+/** Back to stock tfjs (for comparisons and benchmarks): ours removed, the stock ones restored. */
+export function unregisterWasmTrainingKernels(): void {
+  const s = captureStock();
+  for (const k of wasmTrainingKernels) {
+    if (tf.getKernel(k.kernelName, 'wasm') != null) tf.unregisterKernel(k.kernelName, 'wasm');
+    const original = s.kernels.get(k.kernelName);
+    if (original == null) continue;
+    tf.registerKernel(original);
+    // tfjs runs setup funcs only when a backend initialises; ours may have displaced the stock one before that
+    const wasm = tf.engine().registry['wasm'];
+    if (wasm != null) original.setupFunc?.(wasm);
+  }
+  if (s.batchNormGrad != null) registerGradientQuietly(s.batchNormGrad);
+}

@@ -12,7 +12,8 @@ const USAGE = `usage: layerlens <command> [options]
 commands:
   inspect <model> [--json]                       list every weighted layer: shapes, params, FLOPs, stats
   train --arch <${Archs.join('|')}> --data <ref> --epochs N [--out DIR]
-        [--seed S] [--optimizer adam|sgd] [--lr X] [--batch-size B] [--limit N] [--eval-limit N] [--json]
+        [--seed S] [--optimizer adam|sgd] [--lr X] [--schedule constant|cosine] [--augment none|shift]
+        [--batch-size B] [--limit N] [--eval-limit N] [--json]
   eval <model> --data <ref> [--limit N] [--json]  top-1 on the dataset's test split
   jobs [--json]                                  jobs recorded in the workspace
   resume <job-id> [--json]                       continue a resumable (killed) job from its checkpoint
@@ -42,6 +43,8 @@ const commands = {
     'batch-size': { type: 'string' },
     limit: { type: 'string' },
     'eval-limit': { type: 'string' },
+    schedule: { type: 'string' },
+    augment: { type: 'string' },
   },
   eval: { ...common, data: { type: 'string' }, limit: { type: 'string' }, 'batch-size': { type: 'string' } },
   jobs: { ...common },
@@ -62,6 +65,11 @@ function num(name: string, v: string | undefined): number | undefined {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got "${v}"`);
   return n;
+}
+function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if (!allowed.includes(v as T)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${String(v)}"`);
+  return v as T;
 }
 function required<T>(name: string, v: T | undefined): T {
   if (v === undefined) throw new UsageError(`missing --${name}`);
@@ -145,13 +153,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const ws = values.workspace as string | undefined;
     const bar = !json && process.stderr.isTTY === true;
     const expectArgs = (n: number, what: string) => {
-      if (positionals.length !== n)
-        {throw new UsageError(n === 0 ? `${cmd} takes no positional arguments (got "${positionals[0]}")` : `${cmd} needs ${what}`);}
+      if (positionals.length !== n) {
+        throw new UsageError(n === 0 ? `${cmd} takes no positional arguments (got "${positionals[0]}")` : `${cmd} needs ${what}`);
+      }
     };
     switch (cmd) {
       case 'inspect': {
         expectArgs(1, 'a <model>');
-        const r = await withService(ws, (s) => s.handlers['model.inspect']({ model: positionals[0] }));
+        const r = await withService(ws, (s) => s.call('model.inspect', { model: positionals[0] }));
         out(json ? JSON.stringify(r) : formatInspect(r));
         return 0;
       }
@@ -164,7 +173,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           batchSize: int('batch-size', values['batch-size'] as string | undefined, 1),
         };
         const r = (await withService(ws, async (s) =>
-          finishJob(await runJob(s, async (s) => (await s.handlers['jobs.start']({ kind: 'eval', config })).id, bar)),
+          finishJob(await runJob(s, async (s) => (await s.call('jobs.start', { kind: 'eval', config })).id, bar)),
         )) as { top1: number; n: number; backend: string };
         out(json ? JSON.stringify({ top1: r.top1, n: r.n, backend: r.backend }) : `top-1 ${(r.top1 * 100).toFixed(2)} % on ${r.n} test images (backend ${r.backend})`);
         return 0;
@@ -173,23 +182,23 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         expectArgs(0, '');
         const arch = required('arch', values.arch as string | undefined);
         if (!(Archs as readonly string[]).includes(arch)) throw new UsageError(`--arch must be one of ${Archs.join(', ')}, got "${arch}"`);
-        const optimizer = values.optimizer as string | undefined;
-        if (optimizer !== undefined && optimizer !== 'adam' && optimizer !== 'sgd')
-          {throw new UsageError(`--optimizer must be adam or sgd, got "${optimizer}"`);}
+        const optimizer = oneOf('optimizer', values.optimizer, ['adam', 'sgd'] as const);
         const config = {
           arch: arch as Arch,
           data: required('data', values.data as string | undefined),
           epochs: required('epochs', int('epochs', values.epochs as string | undefined, 1)),
           out: values.out !== undefined ? resolve(values.out as string) : undefined,
           seed: int('seed', values.seed as string | undefined),
-          optimizer: optimizer as 'adam' | 'sgd' | undefined,
+          optimizer,
+          schedule: oneOf('schedule', values.schedule, ['constant', 'cosine'] as const),
+          augment: oneOf('augment', values.augment, ['none', 'shift'] as const),
           learningRate: num('lr', values.lr as string | undefined),
           batchSize: int('batch-size', values['batch-size'] as string | undefined, 1),
           limit: int('limit', values.limit as string | undefined, 1),
           evalLimit: int('eval-limit', values['eval-limit'] as string | undefined, 1),
         };
         const r = await withService(ws, async (s) =>
-          finishJob(await runJob(s, async (s) => (await s.handlers['jobs.start']({ kind: 'train', config })).id, bar)),
+          finishJob(await runJob(s, async (s) => (await s.call('jobs.start', { kind: 'train', config })).id, bar)),
         );
         out(json ? JSON.stringify(r) : formatTrain(r as TrainOut));
         return 0;
@@ -197,14 +206,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       case 'resume': {
         expectArgs(1, 'a <job-id>');
         const r = await withService(ws, async (s) =>
-          finishJob(await runJob(s, async (s) => (await s.handlers['jobs.resume']({ id: positionals[0] })).id, bar)),
+          finishJob(await runJob(s, async (s) => (await s.call('jobs.resume', { id: positionals[0] })).id, bar)),
         );
         out(json ? JSON.stringify(r) : JSON.stringify(r, null, 2));
         return 0;
       }
       case 'jobs': {
         expectArgs(0, '');
-        const jobs = await withService(ws, (s) => s.handlers['jobs.list']({}));
+        const jobs = await withService(ws, (s) => s.call('jobs.list', {}));
         out(json ? JSON.stringify(jobs) : formatJobs(jobs));
         return 0;
       }

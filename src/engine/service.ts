@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import type { AppInfo, Handlers, JobEvent } from '../shared/api';
+import { validateRequest, type AppInfo, type Handlers, type JobEvent, type Method, type Request, type Response } from '../shared/api';
 import { initBackend } from './backend';
 import { UserError } from './core/errors';
 import { plainContext } from './core/context';
@@ -12,7 +12,10 @@ import { JobRunner } from './jobs/runner';
 import { Workspace } from './jobs/workspace';
 
 export interface Service {
+  /** handlers fed already-validated requests (hosts validate at their boundary) */
   handlers: Handlers;
+  /** validate, then handle: for in-process callers such as the CLI */
+  call<M extends Method>(method: M, req: Request<M>): Promise<Response<M>>;
   onJob(listener: (e: JobEvent) => void): () => void;
   close(): Promise<void>;
   readonly workspace: Workspace;
@@ -64,8 +67,19 @@ export async function createService(opts: { workspaceDir: string; host: AppInfo[
     },
   };
 
+  const call = async <M extends Method>(method: M, req: Request<M>): Promise<Response<M>> => {
+    let parsed: ReturnType<typeof validateRequest<M>>;
+    try {
+      parsed = validateRequest<M>(method, req);
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+    return (handlers[parsed.method] as (r: unknown) => Promise<Response<M>>)(parsed.req);
+  };
+
   return {
     handlers,
+    call,
     onJob: (l) => runner.onJob(l),
     workspace,
     runner,

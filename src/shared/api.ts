@@ -21,6 +21,10 @@ export const TrainConfig = z
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
     optimizer: z.enum(['sgd', 'adam']).default('adam'),
     learningRate: z.number().positive().max(10).optional(),
+    /** learning-rate schedule over the whole run */
+    schedule: z.enum(['constant', 'cosine']).default('constant'),
+    /** 'shift': random translations of up to 2 pixels, drawn from the seed */
+    augment: z.enum(['none', 'shift']).default('none'),
     batchSize: z.number().int().min(1).max(4096).default(64),
     /** train on the first N examples of the (seeded, shuffled) train split only */
     limit: z.number().int().min(1).optional(),

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { JobEvent, JobKind, JobRecord, MetricPoint } from '../../shared/api';
 import { UserError } from '../core/errors';
@@ -8,9 +6,8 @@ import { jobAnalyses } from '../analyses/registry';
 import type { WorkerMessage } from './messages';
 import type { Workspace } from './workspace';
 
-// workers run the engine from source; point them at tsx by absolute path so any cwd works
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const workerFile = new URL('./worker.ts', import.meta.url);
+// workers run the engine from source through tsx (registered by the boot file)
+const workerFile = new URL('./worker-boot.mjs', import.meta.url);
 const PERSIST_EVERY_MS = 250;
 const KILL_AFTER_CANCEL_MS = 15_000;
 
@@ -60,8 +57,9 @@ export class JobRunner {
   resume(id: string): JobRecord {
     const rec = this.workspace.getJob(id);
     if (!rec) throw new UserError(`no job "${id}" in this workspace`);
-    if (rec.status !== 'resumable' && rec.status !== 'failed' && rec.status !== 'cancelled')
-      {throw new UserError(`job "${id}" is ${rec.status}; only resumable, failed or cancelled jobs can be resumed`);}
+    if (rec.status !== 'resumable' && rec.status !== 'failed' && rec.status !== 'cancelled') {
+      throw new UserError(`job "${id}" is ${rec.status}; only resumable, failed or cancelled jobs can be resumed`);
+    }
     this.workspace.claim(id);
     this.workspace.update(id, { status: 'queued', error: null });
     this.launch(this.workspace.getJob(id)!);
@@ -72,7 +70,6 @@ export class JobRunner {
     const { id } = rec;
     const worker = new Worker(workerFile, {
       workerData: { kind: rec.kind, config: rec.config, workDir: this.workspace.jobDir(id) },
-      execArgv: ['--import', tsxLoader],
       stdout: false,
       stderr: false,
     });

@@ -20,10 +20,11 @@ export interface EvalConfig {
 export function checkInputShape(model: LoadedModel, shape: readonly number[], dataRef: string): void {
   const want = model.inputShape.slice(1);
   const ok = want.length === shape.length && want.every((d, i) => d === null || d === shape[i]);
-  if (!ok)
-    {throw new UserError(
+  if (!ok) {
+    throw new UserError(
       `model ${model.ref} expects input ${want.map((d) => d ?? '?').join('×')} but dataset ${dataRef} gives ${shape.join('×')}`,
-    );}
+    );
+  }
 }
 
 /** Top-1 of a model on the first `limit` examples of a split, in batches, yielding between batches. */
@@ -48,8 +49,10 @@ export async function top1(
     });
     correct += hits;
     if (opts.ctx) {
-      const span = (opts.to ?? 1) - (opts.from ?? 0);
-      opts.ctx.progress({ fraction: (opts.from ?? 0) + (span * end) / n, stage: `evaluating ${end}/${n}` });
+      // progress only where the caller gave this evaluation a slice of its run
+      if (opts.from !== undefined && opts.to !== undefined) {
+        opts.ctx.progress({ fraction: opts.from + ((opts.to - opts.from) * end) / n, stage: `evaluating ${end}/${n}` });
+      }
       await new Promise((r) => setImmediate(r));
     }
   }

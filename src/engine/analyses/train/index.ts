@@ -5,7 +5,7 @@ import { backendName, initBackend } from '../../backend';
 import type { RunContext } from '../../core/context';
 import { throwIfCancelled } from '../../core/context';
 import { UserError } from '../../core/errors';
-import { seededPermutation } from '../../core/random';
+import { makeRng, seededPermutation } from '../../core/random';
 import { batch, loadDataset } from '../../data';
 import { buildModel } from '../../models/zoo';
 import { loadModel, saveLayersModel } from '../../models/io';
@@ -21,6 +21,8 @@ export interface TrainConfig {
   seed: number;
   optimizer: 'sgd' | 'adam';
   learningRate?: number;
+  schedule: 'constant' | 'cosine';
+  augment: 'none' | 'shift';
   batchSize: number;
   limit?: number;
   evalLimit?: number;
@@ -37,11 +39,47 @@ interface CheckpointState {
 
 const sameRun = (a: TrainConfig, b: TrainConfig) =>
   a.arch === b.arch && a.data === b.data && a.seed === b.seed && a.optimizer === b.optimizer &&
-  a.learningRate === b.learningRate && a.batchSize === b.batchSize && a.limit === b.limit;
+  a.learningRate === b.learningRate && a.batchSize === b.batchSize && a.limit === b.limit &&
+  a.schedule === b.schedule && a.augment === b.augment && (a.schedule === 'constant' || a.epochs === b.epochs);
+
+const baseRate = (cfg: TrainConfig) => cfg.learningRate ?? (cfg.optimizer === 'sgd' ? 0.05 : 1e-3);
 
 function makeOptimizer(cfg: TrainConfig): tf.Optimizer {
-  if (cfg.optimizer === 'sgd') return tf.train.momentum(cfg.learningRate ?? 0.05, 0.9);
-  return tf.train.adam(cfg.learningRate ?? 1e-3);
+  if (cfg.optimizer === 'sgd') return tf.train.momentum(baseRate(cfg), 0.9);
+  return tf.train.adam(baseRate(cfg));
+}
+
+/** Learning rate at a point of the run (progress in [0, 1)). */
+function rateAt(cfg: TrainConfig, progress: number): number {
+  const base = baseRate(cfg);
+  return cfg.schedule === 'cosine' ? base * 0.5 * (1 + Math.cos(Math.PI * progress)) : base;
+}
+
+function setRate(opt: tf.Optimizer, rate: number): void {
+  // Adam reads its learningRate field every step; SGD-family optimizers cache it behind setLearningRate
+  const o = opt as unknown as { learningRate: number; setLearningRate?: (r: number) => void };
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(rate);
+  else o.learningRate = rate;
+}
+
+/** Random translation by up to `max` pixels with zero fill, in place, one draw per example. */
+export function shiftBatch(x: Float32Array, n: number, shape: readonly [number, number, number], rng: () => number, max = 2): void {
+  const [h, w, c] = shape;
+  const per = h * w * c;
+  const src = new Float32Array(per);
+  for (let i = 0; i < n; i++) {
+    const dy = Math.floor(rng() * (2 * max + 1)) - max;
+    const dx = Math.floor(rng() * (2 * max + 1)) - max;
+    if (dx === 0 && dy === 0) continue;
+    const img = x.subarray(i * per, (i + 1) * per);
+    src.set(img);
+    img.fill(0);
+    for (let y = Math.max(0, dy); y < Math.min(h, h + dy); y++) {
+      const from = ((y - dy) * w + Math.max(0, -dx)) * c;
+      const to = (y * w + Math.max(0, dx)) * c;
+      img.set(src.subarray(from, from + (w - Math.abs(dx)) * c), to);
+    }
+  }
 }
 
 /** Cross-entropy that works whether the net ends in softmax (probabilities) or in logits. */
@@ -101,8 +139,9 @@ async function restoreCheckpoint(dir: string, cfg: TrainConfig): Promise<{ model
   } catch {
     throw new UserError('checkpoint state is not valid JSON; delete the checkpoint folder to start over', stateFile);
   }
-  if (!sameRun(state.config, cfg))
-    {throw new UserError('holds a checkpoint of a different training run; choose another --out folder', resolve(dir, '..'));}
+  if (!sameRun(state.config, cfg)) {
+    throw new UserError('holds a checkpoint of a different training run; choose another --out folder', resolve(dir, '..'));
+  }
   const loaded = await loadModel(join(dir, 'model.json'));
   const model = loaded.layers;
   if (!model) throw new UserError('checkpoint is not a layers model', dir);
@@ -155,6 +194,7 @@ export async function run(config: TrainConfig, ctx: RunContext): Promise<TrainRe
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
       // the order of each epoch depends only on (seed, epoch): a resumed run sees the same batches
       const order = seededPermutation(nTrain, config.seed * 7919 + epoch);
+      const augmentRng = makeRng(config.seed * 104729 + epoch);
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
@@ -164,23 +204,30 @@ export async function run(config: TrainConfig, ctx: RunContext): Promise<TrainRe
         const start = b * bs;
         const m = Math.min(bs, nTrain - start);
         const mb = batch(data.train, order.subarray(start, start + m), data.shape);
+        if (config.augment === 'shift') shiftBatch(mb.x, m, data.shape, augmentRng);
+        setRate(opt, rateAt(config, (epoch * batchesPerEpoch + b) / totalSteps));
         const [lossV, hits] = tf.tidy(() => {
           const x = tf.tensor4d(mb.x, [m, h, w, c]);
           const labels = tf.oneHot(tf.tensor1d(Int32Array.from(mb.y), 'int32'), data.classes);
-          let outT: tf.Tensor | null = null;
+          let hitsT: tf.Tensor | null = null;
           const loss = opt.minimize(
             () => {
-              outT = model.apply(x, { training: true }) as tf.Tensor;
-              return lossFn(softmaxOut, outT, labels);
+              const out = model.apply(x, { training: true }) as tf.Tensor;
+              // minimize disposes what f creates; keep the hit count for the running accuracy
+              hitsT = tf.keep(tf.sum(tf.equal(tf.argMax(out, -1), tf.argMax(labels, -1))));
+              return lossFn(softmaxOut, out, labels);
             },
             true,
             vars,
           ) as tf.Scalar;
-          const acc = tf.sum(tf.equal(tf.argMax(outT!, -1), tf.argMax(labels, -1)));
-          return [loss.dataSync()[0], acc.dataSync()[0]];
+          const acc = hitsT!;
+          const hits = acc.dataSync()[0];
+          acc.dispose();
+          return [loss.dataSync()[0], hits];
         });
-        if (!Number.isFinite(lossV))
-          {throw new UserError(`training diverged at epoch ${epoch + 1}, batch ${b + 1} (loss ${lossV}); lower the learning rate`);}
+        if (!Number.isFinite(lossV)) {
+          throw new UserError(`training diverged at epoch ${epoch + 1}, batch ${b + 1} (loss ${lossV}); lower the learning rate`);
+        }
         lossSum += lossV * m;
         correct += hits;
         seen += m;
@@ -211,7 +258,7 @@ export async function run(config: TrainConfig, ctx: RunContext): Promise<TrainRe
     }
 
     ctx.progress({ fraction: 0.96, stage: 'final evaluation' });
-    const final = await top1((x) => model.predict(x) as tf.Tensor, data.test, data.shape, { ctx });
+    const final = await top1((x) => model.predict(x) as tf.Tensor, data.test, data.shape, { ctx, from: 0.96, to: 0.99 });
     const result: TrainResult = {
       arch: config.arch,
       data: config.data,

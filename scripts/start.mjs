@@ -3,7 +3,7 @@
 // else the browser shell on 127.0.0.1 with one line saying why.
 //   npm start -- [--port N] [--workspace DIR] [--browser]   (--browser or LAYERLENS_BROWSER=1 skips Electron)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,39 +23,41 @@ if (values.port !== undefined && !/^\d+$/.test(values.port)) {
   process.exit(2);
 }
 
+// where `npm start` installs Electron when the project's optional dependency was dropped (offline install):
+// a folder of its own, so the project's node_modules is never re-resolved
+const electronCache = join(root, '.cache', 'electron');
+
 /** The Electron binary's path, or why there is none. */
 function electronBinary() {
-  try {
-    // a fresh require each time: the package may have been installed a moment ago
-    const p = createRequire(join(root, 'package.json'))('electron');
-    return typeof p === 'string' && existsSync(p) ? { path: p } : { why: 'the electron package has no binary' };
-  } catch (e) {
-    const msg = String(e?.message ?? e).split('\n')[0];
-    return { why: /Cannot find module 'electron'/.test(msg) ? 'the electron package is not installed' : msg };
+  let why = 'the electron package is not installed';
+  for (const base of [root, electronCache]) {
+    try {
+      // a fresh require each time: the package may have been installed a moment ago
+      const p = createRequire(join(base, 'package.json'))('electron');
+      if (typeof p === 'string' && existsSync(p)) return { path: p };
+      why = 'the electron package has no binary';
+    } catch (e) {
+      const msg = String(e?.message ?? e).split('\n')[0];
+      if (!/Cannot find module 'electron'/.test(msg)) why = msg;
+    }
   }
+  return { why };
 }
 
-/** Is the host Electron downloads from reachable? (quick: no point waiting on an offline machine) */
-async function canReach(url) {
-  try {
-    await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(3000) });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function fetchElectron() {
+function fetchElectron() {
   if (!electronVersion) return 'no electron version pinned in package.json';
-  if (!(await canReach('https://github.com'))) return 'github.com is unreachable';
-  process.stderr.write(`installing electron@${electronVersion} (binary download) …\n`);
+  if (process.env.CI || process.env.LAYERLENS_OFFLINE) return 'CI or LAYERLENS_OFFLINE is set';
+  process.stderr.write(`installing electron@${electronVersion} (binary download) into .cache/electron …\n`);
+  mkdirSync(electronCache, { recursive: true });
+  if (!existsSync(join(electronCache, 'package.json'))) writeFileSync(join(electronCache, 'package.json'), '{"private":true}\n');
   const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', `electron@${electronVersion}`], {
-    cwd: root,
+    cwd: electronCache,
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
+    timeout: 600_000,
     shell: process.platform === 'win32',
   });
-  if (r.status !== 0) return (r.stderr ?? '').trim().split('\n').pop() || `npm exit ${r.status}`;
+  if (r.status !== 0) return (r.stderr ?? '').trim().split('\n').filter((l) => /error/i.test(l)).pop() || `npm exit ${r.status}`;
   return null;
 }
 
@@ -70,7 +72,7 @@ try {
 
 let electron = values.browser || process.env.LAYERLENS_BROWSER ? { why: 'the browser shell was asked for' } : electronBinary();
 if (!electron.path && !values.browser && !process.env.LAYERLENS_BROWSER) {
-  const failed = await fetchElectron();
+  const failed = fetchElectron();
   electron = failed ? { why: `${electron.why}; fetching electron@${electronVersion} failed: ${failed}` } : electronBinary();
 }
 

@@ -5,7 +5,11 @@ const fmtNum = (n: number) => (Math.abs(n) >= 1e-3 || n === 0 ? n.toFixed(4) : n
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+  // text columns (first and last) read left-aligned, numbers right-aligned
+  const last = rows[0].length - 1;
+  return rows
+    .map((r) => r.map((c, i) => (i === 0 || (i === last && !/^[\d.%-]/.test(rows[1]?.[i] ?? '')) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd())
+    .join('\n');
 }
 
 export function formatInspect(r: InspectResult): string {

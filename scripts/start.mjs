@@ -57,8 +57,11 @@ function fetchElectron() {
     timeout: 600_000,
     shell: process.platform === 'win32',
   });
-  if (r.status !== 0) return (r.stderr ?? '').trim().split('\n').filter((l) => /error/i.test(l)).pop() || `npm exit ${r.status}`;
-  return null;
+  if (r.status === 0) return null;
+  // npm ends with log-file pointers; the cause (e.g. a failed binary download) sits above them
+  const lines = (r.stderr ?? '').split('\n').map((l) => l.replace(/^npm (error|ERR!)\s*/, '').trim());
+  const cause = lines.filter((l) => l && !/complete log|^(code|path|command|cwd|errno|syscall)\b/.test(l)).pop();
+  return cause ?? `npm exit ${r.status}`;
 }
 
 register();

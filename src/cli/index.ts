@@ -1,11 +1,16 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
-import cliProgress from 'cli-progress';
-import { Archs, type Arch, type JobEvent, type JobRecord } from '../shared/api';
-import { UserError, oneLine } from '../engine/core/errors';
+import { Archs, type Arch } from '../shared/api';
+import { oneLine } from '../engine/core/errors';
 import { defaultWorkspaceDir } from '../engine/jobs/workspace';
-import type { Service } from '../engine/service';
 import { formatInspect, formatJobs } from './format';
+import { UsageError, finishJob, int, num, oneOf, required, runJob, withService, type CliCommand } from './util';
+import { quantCommands } from './commands/quant';
+import { lowrankCommands } from './commands/lowrank';
+import { exportCommands } from './commands/export';
+
+/** Commands of the capabilities beyond the engine core, one file per domain. */
+const extra: CliCommand[] = [...quantCommands, ...lowrankCommands, ...exportCommands];
 
 const USAGE = `usage: layerlens <command> [options]
 
@@ -18,6 +23,7 @@ commands:
   jobs [--json]                                  jobs recorded in the workspace
   resume <job-id> [--json]                       continue a resumable (killed) job from its checkpoint
   serve [--port N]                               studio in the browser, on 127.0.0.1 only
+${extra.map((c) => c.usage).join('\n')}
 
   <model>  a path to model.json (or its folder) or builtin:<name>
   <ref>    mnist, fashion-mnist, or an image folder (one sub-folder per class)
@@ -53,88 +59,19 @@ const commands = {
 } as const satisfies Record<string, ParseArgsConfig['options']>;
 type Command = keyof typeof commands;
 
-class UsageError extends UserError {}
-
-function int(name: string, v: string | undefined, min = 0): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${v}"`);
-  return Number(v);
-}
-function num(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got "${v}"`);
-  return n;
-}
-function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]): T | undefined {
-  if (v === undefined) return undefined;
-  if (!allowed.includes(v as T)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${String(v)}"`);
-  return v as T;
-}
-function required<T>(name: string, v: T | undefined): T {
-  if (v === undefined) throw new UsageError(`missing --${name}`);
-  return v;
-}
-
 function parse(argv: string[]) {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') return { cmd: 'help' as const };
-  if (!(cmd in commands)) throw new UsageError(`unknown command "${cmd}" (try layerlens --help)`);
+  const other = extra.find((c) => c.name === cmd);
+  if (!(cmd in commands) && !other) throw new UsageError(`unknown command "${cmd}" (try layerlens --help)`);
+  const options = other ? { ...common, ...other.options } : commands[cmd as Command];
   try {
-    const { values, positionals } = parseArgs({ args: rest, options: commands[cmd as Command], allowPositionals: true, strict: true });
-    return { cmd: cmd as Command, values: values as Record<string, string | boolean | undefined>, positionals };
+    const { values, positionals } = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+    return { cmd: cmd as Command, other, values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (e) {
     // node's messages are long and multi-line; keep the first sentence
     throw new UsageError(`${cmd}: ${(e as Error).message.split('\n')[0].replace(/\. To specify.*$/, '')}`);
   }
-}
-
-async function withService<T>(workspace: string | undefined, fn: (s: Service) => Promise<T>): Promise<T> {
-  const { createService } = await import('../engine/service');
-  const s = await createService({ workspaceDir: resolve(workspace ?? defaultWorkspaceDir()), host: 'cli' });
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
-
-/** Runs a job to its end with a progress bar on a TTY; Ctrl-C cancels it cleanly. */
-async function runJob(s: Service, start: (s: Service) => Promise<string>, showBar: boolean): Promise<JobRecord> {
-  const id = await start(s);
-  const bar = showBar
-    ? new cliProgress.SingleBar(
-        { format: ' {bar} {percentage}% | {stage} {metrics}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
-        cliProgress.Presets.shades_classic,
-      )
-    : null;
-  bar?.start(100, 0, { stage: 'starting', metrics: '' });
-  const off = s.onJob((e: JobEvent) => {
-    if (e.id !== id || !bar) return;
-    const m = e.metrics;
-    const metrics = m
-      ? Object.entries(m)
-          .filter(([k]) => k !== 't' && k !== 'step')
-          .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`)
-          .join(' ')
-      : undefined;
-    bar.update(Math.round(e.fraction * 100), { stage: e.stage, ...(metrics ? { metrics } : {}) });
-  });
-  const onSigint = () => s.runner.cancel(id);
-  process.once('SIGINT', onSigint);
-  try {
-    return await s.runner.wait(id);
-  } finally {
-    process.off('SIGINT', onSigint);
-    off();
-    bar?.stop();
-  }
-}
-
-function finishJob(rec: JobRecord): unknown {
-  if (rec.status === 'done') return rec.result;
-  if (rec.status === 'cancelled') throw new UserError(`job ${rec.id} cancelled`);
-  throw new UserError(rec.error ?? `job ${rec.id} ${rec.status}`);
 }
 
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n')): Promise<number> {
@@ -144,7 +81,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       out(USAGE);
       return 0;
     }
-    const { cmd, values, positionals } = p;
+    const { cmd, other, values, positionals } = p;
     if (values.help) {
       out(USAGE);
       return 0;
@@ -157,6 +94,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         throw new UsageError(n === 0 ? `${cmd} takes no positional arguments (got "${positionals[0]}")` : `${cmd} needs ${what}`);
       }
     };
+    if (other) {
+      expectArgs(other.positionals.count, other.positionals.what);
+      await other.run({ values, positionals, json, bar, workspace: ws, out });
+      return 0;
+    }
     switch (cmd) {
       case 'inspect': {
         expectArgs(1, 'a <model>');

@@ -10,6 +10,9 @@ import { listBuiltinModels } from './models/io';
 import * as inspect from './analyses/inspect';
 import { JobRunner } from './jobs/runner';
 import { Workspace } from './jobs/workspace';
+import { quantHandlers } from './analyses/quant/handlers';
+import { lowrankHandlers } from './analyses/lowrank/handlers';
+import { exportHandlers } from './analyses/export/handlers';
 
 export interface Service {
   /** handlers fed already-validated requests (hosts validate at their boundary) */
@@ -65,6 +68,9 @@ export async function createService(opts: { workspaceDir: string; host: AppInfo[
       if (!job) throw new UserError(`no job "${id}" in this workspace`);
       return job;
     },
+    ...quantHandlers({ workspace, runner }),
+    ...lowrankHandlers({ workspace, runner }),
+    ...exportHandlers({ workspace, runner }),
   };
 
   const call = async <M extends Method>(method: M, req: Request<M>): Promise<Response<M>> => {

@@ -4,10 +4,12 @@
  * Keep it free of Node and DOM imports.
  */
 import { z } from 'zod';
+import { DatasetRef, ModelRef } from './common';
+import { quantJobs, quantMethods, type QuantResponses } from './api-quant';
+import { lowrankJobs, lowrankMethods, type LowrankResponses } from './api-lowrank';
+import { exportJobs, exportMethods, type ExportResponses } from './api-export';
 
-const ref = z.string().min(1).max(4096);
-export const ModelRef = ref.describe('a path to model.json / .onnx or builtin:<name>');
-export const DatasetRef = ref.describe('mnist, fashion-mnist, or a folder path');
+export * from './common';
 
 export const Archs = ['lenet5', 'cifar-quick', 'resnet8', 'resnet14', 'resnet20'] as const;
 export type Arch = (typeof Archs)[number];
@@ -47,6 +49,9 @@ export type EvalConfig = z.input<typeof EvalConfig>;
 export const JobStart = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('train'), config: TrainConfig }).strict(),
   z.object({ kind: z.literal('eval'), config: EvalConfig }).strict(),
+  ...quantJobs,
+  ...lowrankJobs,
+  ...exportJobs,
 ]);
 export type JobStart = z.input<typeof JobStart>;
 export type JobKind = JobStart['kind'];
@@ -168,9 +173,12 @@ export const methods = {
   'jobs.resume': id,
   'jobs.list': empty,
   'jobs.get': id,
+  ...quantMethods,
+  ...lowrankMethods,
+  ...exportMethods,
 } as const;
 
-export interface Responses {
+export interface Responses extends QuantResponses, LowrankResponses, ExportResponses {
   'app.info': AppInfo;
   'workspace.models': ModelEntry[];
   'workspace.datasets': DatasetEntry[];

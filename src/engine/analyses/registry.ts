@@ -1,19 +1,11 @@
 import type { JobKind } from '../../shared/api';
 import { TrainConfig as TrainSchema, EvalConfig as EvalSchema } from '../../shared/api';
-import type { RunContext } from '../core/context';
+import type { JobAnalysis } from './types';
+import { quantJobAnalyses } from './quant/jobs';
+import { lowrankJobAnalyses } from './lowrank/jobs';
+import { exportJobAnalyses } from './export/jobs';
 import * as train from './train';
 import * as evaluate from './eval';
-
-/** A capability that runs as a job: validate its config, run it, say which files it produced. */
-export interface JobAnalysis<C = unknown, R = unknown> {
-  parse(config: unknown): C;
-  run(config: C, ctx: RunContext): Promise<R>;
-  /** where the job writes when the caller gave no folder of its own */
-  withDefaults?(config: C, jobDir: string): C;
-  resultPaths?(config: C, result: R): string[];
-  /** whether a killed run of this config can continue from where it stopped */
-  resumable?(config: C): boolean;
-}
 
 const trainJob: JobAnalysis<train.TrainConfig, Awaited<ReturnType<typeof train.run>>> = {
   parse: (c) => TrainSchema.parse(c),
@@ -28,7 +20,10 @@ const evalJob: JobAnalysis<evaluate.EvalConfig, Awaited<ReturnType<typeof evalua
   run: evaluate.run,
 };
 
-export const jobAnalyses: Record<JobKind, JobAnalysis<any, any>> = {
+export const jobAnalyses = {
   train: trainJob,
   eval: evalJob,
-};
+  ...quantJobAnalyses,
+  ...lowrankJobAnalyses,
+  ...exportJobAnalyses,
+} as Record<JobKind, JobAnalysis<any, any>>;

@@ -12,11 +12,12 @@ type Rgb = [number, number, number];
 
 function rgba(w: number, h: number, color: (x: number, y: number) => Rgb, alpha = 255): Buffer {
   const d = Buffer.alloc(w * h * 4);
-  for (let y = 0; y < h; y++)
+  for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const [r, g, b] = color(x, y);
       d.set([r, g, b, alpha], (y * w + x) * 4);
     }
+  }
   return d;
 }
 
@@ -109,13 +110,14 @@ describe('image folder', () => {
     expect(count(d.test.y)).toEqual([1, 2, 0]);
     // every example's pixels carry its class colour, whatever its source size or format
     const colours = [RED, GREEN, BLUE];
-    for (const split of [d.train, d.test])
+    for (const split of [d.train, d.test]) {
       for (let i = 0; i < split.n; i++) {
         const want = colours[split.y[i]];
         for (const [yy, xx] of [[0, 0], [3, 4], [5, 7]]) {
           pixel(split, i, d.shape, yy, xx).forEach((v, ch) => expect(Math.abs(v * 255 - want[ch])).toBeLessThan(6));
         }
       }
+    }
     // train is shuffled, not grouped by class
     expect(Array.from(d.train.y)).not.toEqual([...d.train.y].sort());
   });

@@ -5,12 +5,13 @@ import { useModelStore } from './model';
 import { useWorkspaceStore } from './workspace';
 import { useJobsStore } from './jobs';
 
-export const views = ['workspace', 'layers', 'jobs', 'train'] as const;
-export type View = (typeof views)[number];
+/** A view's name from views/registry.ts (the store does not import the views: they import stores). */
+export type View = string;
 
 function viewFromHash(): View | null {
   const v = (typeof location === 'undefined' ? '' : location.hash).replace(/^#\/?/, '');
-  return (views as readonly string[]).includes(v) ? (v as View) : null;
+  // unknown names fall back to the Layers view in App.vue
+  return /^[a-z][a-z0-9-]{0,40}$/.test(v) ? v : null;
 }
 
 /** App-wide state: host info, navigation, start-up. */

@@ -1,0 +1,31 @@
+/** Primitives every part of the contract shares. No Node or DOM imports. */
+import { z } from 'zod';
+
+const ref = z.string().min(1).max(4096);
+export const ModelRef = ref.describe('a path to model.json / .onnx or builtin:<name>');
+export const DatasetRef = ref.describe('mnist, fashion-mnist, or a folder path');
+export const OutDir = z.string().min(1).max(4096);
+
+/**
+ * A per-layer compression policy: what quantize writes (`policy.json`), what export reads (`--policy`).
+ * bits 32 (or no entry) means the layer stays float.
+ */
+export const LayerPolicy = z
+  .object({
+    bits: z.number().int().min(1).max(32),
+    method: z.enum(['uniform', 'pow2', 'kmeans', 'ternary']).default('uniform'),
+    granularity: z.enum(['per-tensor', 'per-channel']).default('per-channel'),
+    symmetric: z.boolean().default(true),
+  })
+  .strict();
+export type LayerPolicy = z.input<typeof LayerPolicy>;
+
+export const Policy = z
+  .object({
+    version: z.literal(1).default(1),
+    layers: z.record(z.string().min(1).max(512), LayerPolicy),
+    /** who made it: method, seed, dataset, accuracy … */
+    provenance: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type Policy = z.input<typeof Policy>;

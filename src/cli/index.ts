@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
-import { Archs, type Arch } from '../shared/api';
+import { Archs, type Arch, type TrainResult } from '../shared/api';
 import { oneLine } from '../engine/core/errors';
 import { defaultWorkspaceDir } from '../engine/jobs/workspace';
 import { formatInspect, formatJobs } from './format';
@@ -142,7 +142,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         const r = await withService(ws, async (s) =>
           finishJob(await runJob(s, async (s) => (await s.call('jobs.start', { kind: 'train', config })).id, bar)),
         );
-        out(json ? JSON.stringify(r) : formatTrain(r as TrainOut));
+        out(json ? JSON.stringify(r) : formatTrain(r as TrainResult));
         return 0;
       }
       case 'resume': {
@@ -172,16 +172,6 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
 }
 
-interface TrainOut {
-  arch: string;
-  data: string;
-  seed: number;
-  epochs: number;
-  top1: number;
-  n: number;
-  backend: string;
-  modelPath: string;
-}
-function formatTrain(r: TrainOut): string {
+function formatTrain(r: TrainResult): string {
   return `trained ${r.arch} on ${r.data} for ${r.epochs} epochs (seed ${r.seed}, backend ${r.backend}): top-1 ${(r.top1 * 100).toFixed(2)} % on ${r.n} test images\nmodel: ${r.modelPath}`;
 }

@@ -279,3 +279,35 @@ export function nearestSorted(sorted: ArrayLike<number>, x: number): number {
 function assignNearest(v: Float32Array, idx: Int32Array, book: Float32Array, codes: Int32Array): void {
   for (const i of idx) codes[i] = nearestSorted(book, v[i]);
 }
+
+/**
+ * New codes for `values` under the fixed parameters (scales / codebook) of an earlier quantization: what a
+ * progressive quantizer needs once the float part has been retrained. Affine codes are clamped to their range.
+ */
+export function requantize(values: Float32Array, params: QuantizedTensor): QuantizedTensor {
+  const { spec, shape } = params;
+  if (values.length !== params.codes.length) throw new UserError(`requantize: ${values.length} values for ${params.codes.length} codes`);
+  const ch = channelsOf(shape, spec);
+  const codes = new Int32Array(values.length);
+  if (spec.method === 'ternary') {
+    for (let i = 0; i < values.length; i++) {
+      const c = ch.of(i);
+      codes[i] = Math.max(-1, Math.min(1, Math.round(values[i] / params.scales[c])));
+    }
+  } else if (spec.method === 'uniform') {
+    const lo = spec.symmetric ? -(2 ** (spec.bits - 1) - 1) : 0;
+    const hi = spec.symmetric ? 2 ** (spec.bits - 1) - 1 : 2 ** spec.bits - 1;
+    for (let i = 0; i < values.length; i++) {
+      const c = ch.of(i);
+      codes[i] = Math.max(lo, Math.min(hi, Math.round(values[i] / params.scales[c]) + params.zeroPoints[c]));
+    }
+  } else {
+    const book = params.codebook!;
+    const L = params.levels;
+    for (let i = 0; i < values.length; i++) {
+      const c = ch.of(i);
+      codes[i] = nearestSorted(book.subarray(c * L, (c + 1) * L), values[i]);
+    }
+  }
+  return { ...params, codes };
+}

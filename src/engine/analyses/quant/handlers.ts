@@ -1,8 +1,62 @@
 import type { Handlers } from '../../../shared/api';
 import type { quantMethods } from '../../../shared/api-quant';
 import type { ServiceDeps } from '../../service-deps';
+import { initBackend } from '../../backend';
+import { UserError } from '../../core/errors';
+import { loadModel } from '../../models/io';
+import { levelCount } from '../../quant/quantizers';
+import { dequantize, quantize } from '../../quant/quantizers';
+import { layerBits } from '../../quant/policy';
+import { quantLayers, readKernel } from '../../quant/session';
 
 /** The contract's quant methods over the engine (service.ts merges them). */
 export function quantHandlers(_deps: ServiceDeps): Pick<Handlers, keyof typeof quantMethods> {
-  return {};
+  return {
+    // one layer's weights beside their codes and levels: the per-layer panel's quantization overlay
+    'quant.layer': async (req) => {
+      await initBackend();
+      const m = await loadModel(req.model);
+      try {
+        if (!m.layers) throw new UserError('quantization needs a layers model', m.path ?? req.model);
+        const layer = quantLayers(m.layers).find((l) => l.name === req.layer);
+        if (!layer) throw new UserError(`no quantizable layer "${req.layer.slice(0, 80)}" in ${req.model}`);
+        const w = readKernel(layer);
+        const spec = { bits: req.bits, method: req.method, granularity: req.granularity, symmetric: req.symmetric, seed: 1 };
+        const q = quantize(w, layer.shape, spec);
+        const d = dequantize(q);
+        let lo = Infinity;
+        let hi = -Infinity;
+        let mse = 0;
+        for (let i = 0; i < w.length; i++) {
+          lo = Math.min(lo, w[i]);
+          hi = Math.max(hi, w[i]);
+          mse += (w[i] - d[i]) ** 2;
+        }
+        const bins = 60;
+        const step = (hi - lo) / bins || 1;
+        const counts = new Array<number>(bins).fill(0);
+        for (const v of w) counts[Math.min(bins - 1, Math.floor((v - lo) / step))]++;
+        // levels of the first channel (all of them for per-tensor)
+        const L = levelCount(spec);
+        const levels = q.codebook
+          ? Array.from(q.codebook.subarray(0, L))
+          : req.method === 'ternary'
+            ? [-q.scales[0], 0, q.scales[0]]
+            : Array.from({ length: L }, (_, k) => (k + (req.symmetric ? -(2 ** (req.bits - 1) - 1) : 0) - q.zeroPoints[0]) * q.scales[0]);
+        return {
+          layer: layer.name,
+          shape: layer.shape,
+          levels,
+          histogram: { edges: Array.from({ length: bins + 1 }, (_, i) => lo + i * step), counts },
+          sample: Array.from({ length: Math.min(req.sample, w.length) }, (_, i) => ({ index: i, value: w[i], code: q.codes[i], dequantized: d[i] })),
+          scales: Array.from(q.scales.subarray(0, 64)),
+          zeroPoints: Array.from(q.zeroPoints.subarray(0, 64)),
+          mse: mse / w.length,
+          bitsPerWeight: layerBits(layer.size, layer.shape, spec) / layer.size,
+        };
+      } finally {
+        m.dispose();
+      }
+    },
+  };
 }

@@ -1,0 +1,278 @@
+/**
+ * `quantize`: uniform (all layers at b bits), DNQ (controller search + distance-ordered progressive quantizer),
+ * SLQ (k-means clusters by loss) and MLQ (ternary, layer groups front to back with compensation).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import type { RunContext } from '../../core/context';
+import { throwIfCancelled } from '../../core/context';
+import { UserError } from '../../core/errors';
+import { saveLayersModel } from '../../models/io';
+import { Controller, reward } from '../../quant/controller';
+import { compressionRatio, modelCompression, specFor, toPolicy, type CodebookChoice } from '../../quant/policy';
+import { progressive, type Order, type StepRecord } from '../../quant/progressive';
+import { dequantize, quantize, type QuantSpec, type QuantizedTensor } from '../../quant/quantizers';
+import { emptyFreeze, Evaluator, seededSubset, writeKernel, type RetrainOptions } from '../../quant/session';
+import { QuantizeConfig as Schema, type EpisodeRecord, type QuantizeResult, type StepRow } from '../../../shared/api-quant';
+import { layerIndex, prepare, restore, totalParams, type Prepared } from './common';
+
+export type QuantizeConfig = z.output<typeof Schema>;
+
+const EVAL_SEED_OFFSET = 7;
+
+function codebookOf(c: QuantizeConfig): CodebookChoice {
+  if (c.method === 'slq') return { method: 'kmeans', granularity: c.granularity, symmetric: true };
+  if (c.method === 'mlq') return { method: c.mlqCodebook, granularity: c.granularity, symmetric: true };
+  if (c.method === 'uniform') return { method: 'uniform', granularity: c.granularity, symmetric: true };
+  return { method: c.codebook, granularity: c.granularity, symmetric: true };
+}
+
+export function checkConfig(c: QuantizeConfig): void {
+  if (Math.abs(c.fractions[c.fractions.length - 1] - 1) > 1e-9) throw new UserError(`quantize --fractions: the last fraction must be 1, got ${c.fractions.join(',')}`);
+  for (let i = 1; i < c.fractions.length; i++) {
+    if (c.fractions[i] <= c.fractions[i - 1]) throw new UserError(`quantize --fractions must increase, got ${c.fractions.join(',')}`);
+  }
+  if (c.method === 'dnq' && c.episodes === 0 && !c.policy) throw new UserError('quantize --method dnq needs --episodes > 0 or a fixed policy');
+}
+
+interface SearchOut {
+  episodes: EpisodeRecord[];
+  best: Record<string, number>;
+  uniformReferences: NonNullable<QuantizeResult['uniformReferences']>;
+  search: NonNullable<QuantizeResult['search']>;
+}
+
+/** DNQ Module A over precomputed per-layer quantized kernels: an episode is a few writes and one forward pass. */
+async function search(p: Prepared, c: QuantizeConfig, cb: CodebookChoice, ctx: RunContext, from: number, to: number): Promise<SearchOut> {
+  const { layers, data } = p;
+  const idx = layerIndex(layers, Object.keys(c.pinned), 'quantize --pinned');
+  const pinned = layers.map((l) => c.pinned[l.name] ?? null);
+  const evalSeed = c.seed + EVAL_SEED_OFFSET;
+  const ev = new Evaluator(p.model, data.test, data.shape, seededSubset(data.test.n, c.episodeEvalSize, evalSeed));
+  const t0 = Date.now();
+  const ctrl = new Controller(
+    {
+      policy: c.controller,
+      hidden: c.hidden,
+      bits: c.bitChoices,
+      reward: c.reward,
+      lambda: c.lambda,
+      beta: c.beta,
+      crTarget: c.crTarget,
+      samplesPerUpdate: c.samplesPerUpdate,
+      baselineDecay: c.baselineDecay,
+      learningRate: c.controllerLr,
+      seed: c.seed,
+    },
+    layers.map((l) => ({ size: l.size, kind: l.kind })),
+    pinned,
+  );
+  try {
+    const allBits = [...new Set([...c.bitChoices, ...pinned.filter((b): b is number => b !== null && b < 32)])];
+    const deq = layers.map((l, i) => new Map(allBits.map((b) => [b, dequantize(quantize(p.original[i], l.shape, specFor(b, cb, c.seed)))])));
+    const specsOf = (bits: number[]) => bits.map((b) => (b >= 32 ? null : specFor(b, cb, c.seed)));
+    const cache = new Map<string, number>();
+    let evaluated = 0;
+    const evalPolicy = (bits: number[]) => {
+      const key = bits.join(',');
+      let acc = cache.get(key);
+      if (acc === undefined) {
+        bits.forEach((b, i) => writeKernel(layers[i], b >= 32 ? p.original[i] : deq[i].get(b)!));
+        acc = ev.top1();
+        cache.set(key, acc);
+        evaluated++;
+      }
+      return acc;
+    };
+    const uniformReferences = c.bitChoices.map((b) => {
+      const bits = layers.map((_, i) => pinned[i] ?? b);
+      const top1 = evalPolicy(bits);
+      const cr = compressionRatio(layers, specsOf(bits));
+      ctx.progress({ fraction: from, stage: `uniform ${b}-bit reference`, metrics: { refBits: b, refTop1: top1, refCr: cr } });
+      return { bits: b, top1, compressionRatio: cr };
+    });
+    const episodes: EpisodeRecord[] = [];
+    let best = { reward: -Infinity, bits: [] as number[], episode: 0 };
+    while (episodes.length < c.episodes) {
+      throwIfCancelled(ctx);
+      const m = Math.min(c.samplesPerUpdate, c.episodes - episodes.length);
+      const samples = Array.from({ length: m }, () => ctrl.sample());
+      const rewards: number[] = [];
+      const recs: EpisodeRecord[] = [];
+      for (const a of samples) {
+        const bits = a.map((k, i) => pinned[i] ?? c.bitChoices[k]);
+        const top1 = evalPolicy(bits);
+        const cr = compressionRatio(layers, specsOf(bits));
+        const r = reward(c, top1, cr);
+        rewards.push(r);
+        const rec: EpisodeRecord = { episode: episodes.length + recs.length + 1, policy: Object.fromEntries(layers.map((l, i) => [l.name, bits[i]])), top1, compressionRatio: cr, reward: r, baseline: 0 };
+        recs.push(rec);
+        if (r > best.reward) best = { reward: r, bits, episode: rec.episode };
+      }
+      const B = ctrl.update(samples, rewards);
+      for (const rec of recs) {
+        rec.baseline = B;
+        episodes.push(rec);
+        ctx.progress({
+          fraction: from + ((to - from) * episodes.length) / c.episodes,
+          stage: `episode ${episodes.length}/${c.episodes}`,
+          metrics: { episode: rec.episode, reward: rec.reward, top1: rec.top1, cr: rec.compressionRatio, baseline: B, bestReward: best.reward },
+        });
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    void idx;
+    const seconds = (Date.now() - t0) / 1000;
+    return {
+      episodes,
+      best: Object.fromEntries(layers.map((l, i) => [l.name, best.bits[i]])),
+      uniformReferences,
+      search: { episodes: episodes.length, evaluated, seconds, episodesPerMinute: (episodes.length * 60) / Math.max(seconds, 1e-3), evalSize: ev.n, evalSeed, bestEpisode: best.episode },
+    };
+  } finally {
+    ctrl.dispose();
+    ev.dispose();
+    restore(p);
+  }
+}
+
+const toRows = (s: StepRecord[]): StepRow[] => s.map((r) => ({ fraction: r.fraction, top1: r.top1, top1Quantized: r.top1Quantized }));
+
+export async function run(config: QuantizeConfig, ctx: RunContext): Promise<QuantizeResult> {
+  checkConfig(config);
+  const t0 = Date.now();
+  ctx.progress({ fraction: 0, stage: 'loading' });
+  const p = await prepare(config.model, config.data);
+  try {
+    const { layers, data, model } = p;
+    const cb = codebookOf(config);
+    const finalIdx = config.evalLimit ? Uint32Array.from({ length: Math.min(config.evalLimit, data.test.n) }, (_, i) => i) : undefined;
+    const full = new Evaluator(model, data.test, data.shape, finalIdx);
+    try {
+      const baseline = full.top1();
+      ctx.progress({ fraction: 0.02, stage: 'baseline', metrics: { baselineTop1: baseline } });
+
+      // per-layer bits
+      let bitsOf: number[];
+      let found: SearchOut | null = null;
+      if (config.method === 'dnq') {
+        if (config.policy) {
+          layerIndex(layers, Object.keys(config.policy), 'quantize --policy');
+          const missing = layers.filter((l) => config.policy![l.name] === undefined).map((l) => l.name);
+          if (missing.length) throw new UserError(`quantize --policy: no bits for ${missing.join(', ')}`);
+          bitsOf = layers.map((l) => config.policy![l.name]);
+        } else {
+          found = await search(p, config, cb, ctx, 0.03, 0.5);
+          bitsOf = layers.map((l) => found!.best[l.name]);
+        }
+      } else if (config.method === 'mlq') bitsOf = layers.map(() => 2);
+      else bitsOf = layers.map(() => config.bits);
+      const specs: (QuantSpec | null)[] = bitsOf.map((b) => (b >= 32 ? null : specFor(b, cb, config.seed)));
+
+      const retrainOpts: RetrainOptions = {
+        epochs: config.retrainEpochs,
+        learningRate: config.learningRate,
+        batchSize: config.batchSize,
+        seed: config.seed,
+        limit: config.trainLimit,
+      };
+      const from = found ? 0.5 : 0.03;
+      const orders: Order[] =
+        config.method === 'slq'
+          ? [config.slqOrder]
+          : config.method === 'dnq' && config.compareOrders
+            ? [config.order === 'distance' ? 'magnitude' : 'distance', config.order]
+            : [config.order];
+      const groups: number[][] =
+        config.method === 'mlq' && config.mlqGroupSize > 0
+          ? Array.from({ length: Math.ceil(layers.length / config.mlqGroupSize) }, (_, g) =>
+              layers.map((_, i) => i).slice(g * config.mlqGroupSize, (g + 1) * config.mlqGroupSize),
+            )
+          : [layers.map((_, i) => i).filter((i) => specs[i] !== null)];
+      const stepsByOrder: Record<string, StepRow[]> = {};
+      let quantized = new Map<string, QuantizedTensor>();
+      let steps: StepRow[] = [];
+      const totalSteps = orders.length * groups.length * config.fractions.length;
+      let stepNo = 0;
+      for (const order of orders) {
+        restore(p);
+        const freeze = emptyFreeze(layers);
+        const all: StepRow[] = [];
+        quantized = new Map();
+        for (const g of groups) {
+          // parameters are fitted on the weights as they are when the group's turn comes (MLQ: after compensation)
+          const targets = g
+            .filter((i) => specs[i] !== null)
+            .map((i) => {
+              const w = Float32Array.from(layers[i].kernel.read().dataSync() as Float32Array);
+              return { layer: layers[i], params: quantize(w, layers[i].shape, specs[i]!) };
+            });
+          const r = await progressive(
+            { model, data, layers, freeze, evaluator: full },
+            targets,
+            config.fractions,
+            order,
+            retrainOpts,
+            ctx,
+            (s) => {
+              stepNo++;
+              all.push({ fraction: s.fraction, top1: s.top1, top1Quantized: s.top1Quantized });
+              ctx.progress({
+                fraction: from + ((0.97 - from) * stepNo) / totalSteps,
+                stage: `${order}: ${(s.fraction * 100).toFixed(1)} % quantized`,
+                metrics: { step: stepNo, fraction: s.fraction, stepTop1: s.top1, stepTop1Quantized: s.top1Quantized },
+              });
+            },
+            (t, d, n) => {
+              if (d % 25 === 0) ctx.progress({ fraction: from + ((0.97 - from) * (stepNo + d / n)) / totalSteps, stage: `${order}: retraining step ${t + 1}` });
+            },
+          );
+          for (const [k, v] of r.quantized) quantized.set(k, v);
+        }
+        stepsByOrder[order] = all;
+        steps = all;
+      }
+      // the model now holds the last order's result, which is the requested one
+      const top1 = full.top1();
+      const cr = compressionRatio(layers, specs);
+      const mcr = modelCompression(totalParams(model), layers, specs);
+      const policy = Object.fromEntries(layers.map((l, i) => [l.name, bitsOf[i]]));
+      const result: QuantizeResult = {
+        method: config.method,
+        model: config.model,
+        data: config.data,
+        policy,
+        layers: layers.map((l, i) => ({ name: l.name, params: l.size, bits: bitsOf[i], method: specs[i]?.method ?? 'float', granularity: specs[i]?.granularity ?? '-' })),
+        baseline: { top1: baseline, n: full.n },
+        quantized: { top1, n: full.n },
+        compressionRatio: cr,
+        modelCompressionRatio: mcr,
+        steps: toRows(steps),
+        ...(Object.keys(stepsByOrder).length > 1 ? { stepsByOrder } : {}),
+        episodes: found?.episodes ?? [],
+        ...(found ? { uniformReferences: found.uniformReferences, search: found.search } : {}),
+        seeds: { seed: config.seed, retrainSeed: config.seed, controllerSeed: config.seed, episodeEvalSeed: config.seed + EVAL_SEED_OFFSET, splitSeed: data.splitSeed },
+        seconds: (Date.now() - t0) / 1000,
+      };
+      if (config.out) {
+        const out = resolve(config.out);
+        mkdirSync(out, { recursive: true });
+        const provenance = { method: config.method, model: config.model, data: config.data, seed: config.seed, top1, baseline, compressionRatio: cr };
+        writeFileSync(join(out, 'policy.json'), JSON.stringify(toPolicy(layers.map((l) => l.name), specs, provenance), null, 2));
+        await saveLayersModel(model, out, { layerlens: { quantize: { ...config, out: undefined }, top1, n: full.n, compressionRatio: cr } });
+        const params = Object.fromEntries(
+          [...quantized].map(([k, q]) => [k, { spec: q.spec, shape: q.shape, levels: q.levels, scales: Array.from(q.scales), zeroPoints: Array.from(q.zeroPoints), codebook: q.codebook ? Array.from(q.codebook) : undefined }]),
+        );
+        result.out = out;
+        writeFileSync(join(out, 'quantize.json'), JSON.stringify({ config: { ...config, out: undefined }, result, params }, null, 2));
+      }
+      ctx.progress({ fraction: 1, stage: 'done', metrics: { top1, cr } });
+      return result;
+    } finally {
+      full.dispose();
+    }
+  } finally {
+    p.dispose();
+  }
+}

@@ -1,0 +1,102 @@
+/** Layer sensitivity: quantize one layer (or one coupled group) at a time and measure top-1. */
+import { z } from 'zod';
+import type { RunContext } from '../../core/context';
+import { throwIfCancelled } from '../../core/context';
+import { UserError } from '../../core/errors';
+import { seededPermutation } from '../../core/random';
+import { Evaluator, writeKernel } from '../../quant/session';
+import { SensitivityConfig as Schema, type SensitivityResult } from '../../../shared/api-quant';
+import { layerIndex, prepare, residualGroups, writeQuantized } from './common';
+
+export type SensitivityConfig = z.output<typeof Schema>;
+
+export async function run(config: SensitivityConfig, ctx: RunContext): Promise<SensitivityResult> {
+  ctx.progress({ fraction: 0, stage: 'loading' });
+  const p = await prepare(config.model, config.data);
+  try {
+    const { layers, data } = p;
+    const idx = layerIndex(layers, config.groups.flat(), 'sensitivity --groups');
+    const grouped = [...config.groups, ...(config.autoGroup ? residualGroups(p.model, layers) : [])];
+    const seen = new Set<string>();
+    const rows: string[][] = [];
+    for (const g of grouped) {
+      const fresh = g.filter((n) => !seen.has(n));
+      if (fresh.length !== g.length) throw new UserError(`sensitivity --groups: a layer is in two groups (${g.join('+')})`);
+      fresh.forEach((n) => seen.add(n));
+      rows.push(fresh);
+    }
+    for (const l of layers) if (!seen.has(l.name)) rows.push([l.name]);
+    rows.sort((a, b) => idx.get(a[0])! - idx.get(b[0])!);
+
+    const n = Math.min(data.test.n, config.limit ?? data.test.n);
+    const order = config.limit ? seededPermutation(data.test.n, config.seed).slice(0, n).sort() : undefined;
+    const ev = new Evaluator(p.model, data.test, data.shape, order);
+    try {
+      const K = config.subsets;
+      // disjoint seeded subsets of the evaluation set, for the spread
+      const part = K > 1 ? Array.from(seededPermutation(ev.n, config.seed + 1), (v, i) => [v, i % K] as const) : [];
+      const spreadOf = (hits: Uint8Array) => {
+        const acc = Array.from({ length: K }, (_, k) => {
+          let c = 0;
+          let m = 0;
+          for (const [j, s] of part) if (s === k) {
+            c += hits[j];
+            m++;
+          }
+          return m ? c / m : 0;
+        });
+        const mean = acc.reduce((a, b) => a + b, 0) / K;
+        const std = Math.sqrt(acc.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, K - 1));
+        return { mean, std, min: Math.min(...acc), max: Math.max(...acc) };
+      };
+      const baseline = ev.evaluate().top1;
+      const total = rows.length * config.bits.length;
+      let done = 0;
+      const out: SensitivityResult['layers'] = [];
+      for (const members of rows) {
+        const bits: Record<string, number> = {};
+        const spread: NonNullable<SensitivityResult['layers'][number]['spread']> = {};
+        for (const b of config.bits) {
+          throwIfCancelled(ctx);
+          for (const name of members) {
+            writeQuantized(p, idx.get(name) ?? layers.findIndex((l) => l.name === name), {
+              bits: b,
+              method: config.method,
+              granularity: config.granularity,
+              symmetric: true,
+              seed: config.seed,
+            });
+          }
+          const r = ev.evaluate();
+          bits[String(b)] = r.top1;
+          if (K > 1) spread[String(b)] = spreadOf(r.hits);
+          for (const name of members) {
+            const i = layers.findIndex((l) => l.name === name);
+            writeKernel(layers[i], p.original[i]);
+          }
+          done++;
+          ctx.progress({ fraction: done / total, stage: `${members.join('+')} @ ${b} bits`, metrics: { cell: done, bits: b, top1: r.top1 } });
+          await new Promise((r) => setImmediate(r));
+        }
+        const params = members.reduce((s, name) => s + layers.find((l) => l.name === name)!.size, 0);
+        out.push({ name: members.join('+'), members, params, bits, ...(K > 1 ? { spread } : {}) });
+      }
+      ctx.progress({ fraction: 1, stage: 'done', metrics: { baseline } });
+      return {
+        model: config.model,
+        data: config.data,
+        method: config.method,
+        granularity: config.granularity,
+        baseline,
+        n: ev.n,
+        seed: config.seed,
+        subsets: K,
+        layers: out,
+      };
+    } finally {
+      ev.dispose();
+    }
+  } finally {
+    p.dispose();
+  }
+}

@@ -160,7 +160,22 @@ async function restoreCheckpoint(dir: string, cfg: TrainConfig): Promise<{ model
   return { model, opt, state };
 }
 
-export async function run(config: TrainConfig, ctx: RunContext): Promise<TrainResult> {
+/**
+ * Optional hooks that turn ordinary training into a variant of it (low-rank TRP uses them) without copying the
+ * loop. All are optional; without hooks `run` behaves exactly as before.
+ */
+export interface TrainHooks {
+  /** the starting model instead of a fresh zoo model (e.g. to continue from a loaded one); ignored on resume */
+  initModel?(): tf.LayersModel | Promise<tf.LayersModel>;
+  /** before each optimizer step (0-based over the whole run), outside any tidy: may rewrite weights in place */
+  beforeStep?(step: number, model: tf.LayersModel): void | Promise<void>;
+  /** a term added to the loss inside the minimized function, so its gradient joins the task gradient */
+  extraLoss?(step: number, model: tf.LayersModel): tf.Scalar | null;
+  /** after each epoch's validation; the metrics it returns join that epoch's progress event */
+  afterEpoch?(epoch: number, model: tf.LayersModel): Record<string, number> | void | Promise<Record<string, number> | void>;
+}
+
+export async function run(config: TrainConfig, ctx: RunContext, hooks: TrainHooks = {}): Promise<TrainResult> {
   await initBackend();
   const out = resolve(config.out ?? ctx.workDir ?? '.');
   mkdirSync(out, { recursive: true });
@@ -183,7 +198,7 @@ export async function run(config: TrainConfig, ctx: RunContext): Promise<TrainRe
     history = restored.state.history;
     ctx.log?.(`resuming from epoch ${startEpoch} (checkpoint in ${ckDir})`);
   } else {
-    model = buildModel(config.arch, { inputShape: data.shape, classes: data.classes, seed: config.seed });
+    model = hooks.initModel ? await hooks.initModel() : buildModel(config.arch, { inputShape: data.shape, classes: data.classes, seed: config.seed });
     opt = makeOptimizer(config);
   }
   const softmaxOut = endsInSoftmax(model);
@@ -206,6 +221,8 @@ export async function run(config: TrainConfig, ctx: RunContext): Promise<TrainRe
         const mb = batch(data.train, order.subarray(start, start + m), data.shape);
         if (config.augment === 'shift') shiftBatch(mb.x, m, data.shape, augmentRng);
         setRate(opt, rateAt(config, (epoch * batchesPerEpoch + b) / totalSteps));
+        const globalStep = epoch * batchesPerEpoch + b;
+        if (hooks.beforeStep) await hooks.beforeStep(globalStep, model);
         const [lossV, hits] = tf.tidy(() => {
           const x = tf.tensor4d(mb.x, [m, h, w, c]);
           const labels = tf.oneHot(tf.tensor1d(Int32Array.from(mb.y), 'int32'), data.classes);
@@ -215,7 +232,9 @@ export async function run(config: TrainConfig, ctx: RunContext): Promise<TrainRe
               const out = model.apply(x, { training: true }) as tf.Tensor;
               // minimize disposes what f creates; keep the hit count for the running accuracy
               hitsT = tf.keep(tf.sum(tf.equal(tf.argMax(out, -1), tf.argMax(labels, -1))));
-              return lossFn(softmaxOut, out, labels);
+              const task = lossFn(softmaxOut, out, labels);
+              const extra = hooks.extraLoss?.(globalStep, model);
+              return extra ? (tf.add(task, extra) as tf.Scalar) : task;
             },
             true,
             vars,
@@ -249,11 +268,12 @@ export async function run(config: TrainConfig, ctx: RunContext): Promise<TrainRe
         ctx,
       });
       history.push({ epoch: epoch + 1, loss: lossSum / seen, acc: correct / seen, valTop1: val.top1 });
+      const hookMetrics = (await hooks.afterEpoch?.(epoch, model)) ?? {};
       await saveCheckpoint(ckDir, model, opt, { version: 1, epoch: epoch + 1, config, history });
       ctx.progress({
         fraction: (0.95 * (epoch + 1)) / config.epochs,
         stage: `epoch ${epoch + 1}/${config.epochs} done`,
-        metrics: { step: (epoch + 1) * batchesPerEpoch, epoch: epoch + 1, loss: lossSum / seen, acc: correct / seen, valTop1: val.top1 },
+        metrics: { ...hookMetrics, step: (epoch + 1) * batchesPerEpoch, epoch: epoch + 1, loss: lossSum / seen, acc: correct / seen, valTop1: val.top1 },
       });
     }
 

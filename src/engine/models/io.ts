@@ -10,13 +10,19 @@ import { graphModelFromFile } from '../formats/tfjs-graph';
 export interface LoadedModel {
   ref: string;
   name: string;
-  format: 'tfjs-layers' | 'tfjs-graph' | 'builtin';
+  format: 'tfjs-layers' | 'tfjs-graph' | 'builtin' | 'onnx';
   /** with the batch dimension first (null when free) */
   inputShape: (number | null)[];
   layers?: tf.LayersModel;
   graph?: tf.GraphModel;
   /** one output tensor; extra outputs of multi-output models are disposed */
   predict(x: tf.Tensor): tf.Tensor;
+  /**
+   * Optional asynchronous evaluator that takes precedence for accuracy where present: ONNX models run in
+   * ONNX Runtime (the file itself), while `predict`/`layers` is the converted tfjs model that inspection and
+   * the other analyses use.
+   */
+  predictAsync?(x: tf.Tensor): Promise<tf.Tensor>;
   dispose(): void;
   /** absolute path of model.json, when the model came from a file */
   path?: string;
@@ -70,7 +76,6 @@ export function resolveModelRef(ref: string): { file: string; name: string; buil
   }
   let file = resolve(ref);
   if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'model.json');
-  if (extname(file).toLowerCase() === '.onnx') throw new UserError('ONNX models cannot be loaded here yet; give a TensorFlow.js model.json', file);
   const name = basename(file) === 'model.json' ? basename(dirname(file)) : basename(file, extname(file));
   return { file, name, builtin: false };
 }
@@ -98,6 +103,15 @@ export function wrapLayersModel(model: tf.LayersModel, opts: { ref?: string; nam
 
 export async function loadModel(ref: string): Promise<LoadedModel> {
   const { file, name, builtin } = resolveModelRef(ref);
+  if (extname(file).toLowerCase() === '.onnx') {
+    const { loadOnnxModel } = await import('../formats/onnx-model');
+    return loadOnnxModel(file, ref, name);
+  }
+  if (extname(file).toLowerCase() === '.llpk') {
+    const { packedModel } = await import('../formats/packed');
+    const p = await packedModel(file);
+    return wrapLayersModel(p.model, { ref, name, format: 'tfjs-layers', path: file, metadata: p.header.metadata });
+  }
   const f = readTfjsFile(file);
   const meta = f.json.userDefinedMetadata;
   const metadata = meta && typeof meta === 'object' && !Array.isArray(meta) ? (meta as Record<string, unknown>) : undefined;

@@ -32,7 +32,7 @@ export async function top1(
   predict: (x: tf.Tensor) => tf.Tensor,
   split: Split,
   shape: readonly [number, number, number],
-  opts: { limit?: number; batchSize?: number; ctx?: RunContext; from?: number; to?: number } = {},
+  opts: { limit?: number; batchSize?: number; ctx?: RunContext; from?: number; to?: number; predictAsync?: (x: tf.Tensor) => Promise<tf.Tensor> } = {},
 ): Promise<{ top1: number; n: number }> {
   const n = Math.min(split.n, opts.limit ?? split.n);
   const bs = opts.batchSize ?? 256;
@@ -41,12 +41,22 @@ export async function top1(
   for (let start = 0; start < n; start += bs) {
     if (opts.ctx) throwIfCancelled(opts.ctx);
     const end = Math.min(n, start + bs);
-    const hits = tf.tidy(() => {
+    let hits: number;
+    if (opts.predictAsync) {
+      // an async evaluator (ONNX Runtime) cannot run inside tf.tidy: dispose by hand
       const x = tf.tensor4d(split.x.subarray(start * per, end * per), [end - start, ...shape]);
-      const pred = predict(x).argMax(-1);
-      const y = tf.tensor1d(split.y.subarray(start, end), 'int32');
-      return pred.equal(y).sum().dataSync()[0];
-    });
+      const out = await opts.predictAsync(x);
+      x.dispose();
+      hits = tf.tidy(() => out.argMax(-1).equal(tf.tensor1d(split.y.subarray(start, end), 'int32')).sum().dataSync()[0]);
+      out.dispose();
+    } else {
+      hits = tf.tidy(() => {
+        const x = tf.tensor4d(split.x.subarray(start * per, end * per), [end - start, ...shape]);
+        const pred = predict(x).argMax(-1);
+        const y = tf.tensor1d(split.y.subarray(start, end), 'int32');
+        return pred.equal(y).sum().dataSync()[0];
+      });
+    }
     correct += hits;
     if (opts.ctx) {
       // progress only where the caller gave this evaluation a slice of its run
@@ -73,6 +83,7 @@ export async function run(config: EvalConfig, ctx: RunContext): Promise<EvalResu
       ctx,
       from: 0.1,
       to: 1,
+      predictAsync: model.predictAsync ? (x) => model.predictAsync!(x) : undefined,
     });
     ctx.progress({ fraction: 1, stage: 'done', metrics: { top1: r.top1 } });
     return { top1: r.top1, n: r.n, backend: backendName() };

@@ -1,0 +1,64 @@
+// A .onnx file as a LoadedModel: the converted tfjs model for inspection and analyses, ONNX Runtime on the
+// file itself for evaluation, and the agreement of the two measured at load.
+import * as tf from '../backend/tf';
+import { makeRng } from '../core/random';
+import type { LoadedModel } from '../models/io';
+import { ortPredict, ortSession } from '../export/ort';
+import { readOnnxFile } from './onnx';
+import { onnxDims, onnxToLayers } from './onnx-import';
+
+export async function loadOnnxModel(file: string, ref: string, name: string): Promise<LoadedModel> {
+  const f = readOnnxFile(file);
+  const imp = onnxToLayers(f.model, f.file);
+  const session = await ortSession(f.bytes, f.file);
+  const inputShape: (number | null)[] = [...imp.model.inputs[0].shape];
+  // a file with a fixed batch size (tf2onnx often writes 1) is fed in chunks of that size
+  const fixedBatch = onnxDims(f.model)[0] > 0 ? onnxDims(f.model)[0] : 0;
+  const predictAsync = async (x: tf.Tensor): Promise<tf.Tensor> => {
+    // the file's own layout: PyTorch exports want NCHW, ours take NHWC like the datasets
+    const fed = imp.inputLayout === 'NCHW' ? tf.transpose(x, [0, 3, 1, 2]) : x;
+    const data = (await fed.data()) as Float32Array;
+    if (fed !== x) fed.dispose();
+    const n = x.shape[0];
+    const per = data.length / Math.max(1, n);
+    const step = fixedBatch || n;
+    if (fixedBatch && n % fixedBatch !== 0) throw new Error(`batch ${n} is not a multiple of the file's fixed batch ${fixedBatch}`);
+    const parts: Float32Array[] = [];
+    for (let s = 0; s < n; s += step) parts.push(await ortPredict(session, data.subarray(s * per, (s + step) * per), [step, ...fed.shape.slice(1)]));
+    const y = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+    parts.reduce((o, p) => (y.set(p, o), o + p.length), 0);
+    return tf.tensor2d(y, [n, y.length / Math.max(1, n)]);
+  };
+  // how far the converted tfjs model is from ONNX Runtime on a few seeded random inputs
+  const rng = makeRng(11);
+  const probe = tf.tensor(Float32Array.from({ length: 4 * inputShape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1) }, () => rng()), [4, ...(inputShape.slice(1) as number[])]);
+  const viaOrt = await predictAsync(probe);
+  const viaTf = imp.model.predict(probe) as tf.Tensor;
+  const conversionMaxDiff = (await tf.max(tf.abs(tf.sub(viaOrt.reshape([4, -1]), viaTf.reshape([4, -1])))).data())[0];
+  tf.dispose([probe, viaOrt, viaTf]);
+  let own: unknown = null;
+  try {
+    own = imp.metadata['layerlens.metadata'] ? JSON.parse(imp.metadata['layerlens.metadata']) : null;
+  } catch {
+    own = null;
+  }
+  const ownLl = (own as { layerlens?: Record<string, unknown> } | null)?.layerlens;
+  return {
+    ref,
+    name,
+    format: 'onnx',
+    inputShape,
+    layers: imp.model,
+    predict: (x) => imp.model.predict(x) as tf.Tensor,
+    predictAsync,
+    dispose: () => {
+      imp.model.dispose();
+      void session.release();
+    },
+    path: f.file,
+    metadata: {
+      ...(ownLl ? { layerlens: { ...((ownLl.source as Record<string, unknown> | null) ?? {}), export: ownLl.export, policy: ownLl.policy } } : {}),
+      onnx: { opset: imp.opset, producer: f.model.producerName ?? '', inputLayout: imp.inputLayout, conversionMaxDiff },
+    },
+  };
+}

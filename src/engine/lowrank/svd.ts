@@ -290,7 +290,7 @@ function svdGram(a: Mat, vectors: boolean): Svd {
 /** Whether 'auto' takes the exact route: small enough that Golub–Kahan in JS costs only milliseconds. */
 export function prefersExact(rows: number, cols: number): boolean {
   const k = Math.min(rows, cols);
-  return k <= 16 || rows * cols * k <= 2.5e6;
+  return k <= 16 || rows * cols * k <= 5e5;
 }
 
 /** Thin SVD A = U·diag(s)·Vᵀ. */

@@ -91,7 +91,7 @@ export async function rewriteModel(model: tf.LayersModel, replacements: Replacem
   }
   const newTopo: Topology = Array.isArray(topo.config)
     ? { ...topo, config: out }
-    : { ...topo, config: { ...topo.config, layers: out, output_layers: outputLayers } };
+    : { ...topo, config: { ...topo.config, layers: out, ...(outputLayers !== undefined ? { output_layers: outputLayers } : {}) } };
 
   let rebuilt: tf.LayersModel;
   try {

@@ -5,6 +5,7 @@ import * as tf from '../src/engine/backend/tf';
 import { initBackend } from '../src/engine/backend';
 import { buildModel } from '../src/engine/models/zoo';
 import { makeRng } from '../src/engine/core/random';
+import { benchSvd, printSvd } from './svd';
 
 const BATCH = 64;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -68,3 +69,4 @@ for (const net of ['lenet5', 'resnet20'] as const) {
 }
 console.log('');
 console.log(typeof peer === 'string' ? `peer: ${peer}` : `peer: PyTorch ${peer.version} CPU, 2 threads (ratio = engine ÷ torch; > 1 means the engine is faster)`);
+printSvd(await benchSvd());

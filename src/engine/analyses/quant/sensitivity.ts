@@ -39,10 +39,10 @@ export async function run(config: SensitivityConfig, ctx: RunContext): Promise<S
         const acc = Array.from({ length: K }, (_, k) => {
           let c = 0;
           let m = 0;
-          for (const [j, s] of part) if (s === k) {
+          for (const [j, s] of part) {if (s === k) {
             c += hits[j];
             m++;
-          }
+          }}
           return m ? c / m : 0;
         });
         const mean = acc.reduce((a, b) => a + b, 0) / K;

@@ -3,6 +3,10 @@ import WorkspaceView from './WorkspaceView.vue';
 import LayersView from './LayersView.vue';
 import JobsView from './JobsView.vue';
 import TrainView from './TrainView.vue';
+import ExportView from './ExportView.vue';
+import DiffView from './DiffView.vue';
+import BitwidthsView from './BitwidthsView.vue';
+import SensitivityView from './SensitivityView.vue';
 
 export interface ViewEntry {
   view: string;
@@ -17,4 +21,8 @@ export const viewEntries: ViewEntry[] = [
   { view: 'layers', label: 'Layers', icon: '≡', component: LayersView },
   { view: 'jobs', label: 'Jobs', icon: '◷', component: JobsView },
   { view: 'train', label: 'Train / Evaluate', icon: '▶', component: TrainView },
+  { view: 'export', label: 'Export', icon: '⇪', component: ExportView },
+  { view: 'diff', label: 'Diff', icon: '⇄', component: DiffView },
+  { view: 'bitwidths', label: 'Bit-widths', icon: '▤', component: BitwidthsView },
+  { view: 'sensitivity', label: 'Sensitivity', icon: '▩', component: SensitivityView },
 ];

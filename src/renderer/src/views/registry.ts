@@ -3,6 +3,7 @@ import WorkspaceView from './WorkspaceView.vue';
 import LayersView from './LayersView.vue';
 import JobsView from './JobsView.vue';
 import TrainView from './TrainView.vue';
+import SpectraView from './SpectraView.vue';
 import ExportView from './ExportView.vue';
 import DiffView from './DiffView.vue';
 import BitwidthsView from './BitwidthsView.vue';
@@ -25,4 +26,5 @@ export const viewEntries: ViewEntry[] = [
   { view: 'diff', label: 'Diff', icon: '⇄', component: DiffView },
   { view: 'bitwidths', label: 'Bit-widths', icon: '▤', component: BitwidthsView },
   { view: 'sensitivity', label: 'Sensitivity', icon: '▩', component: SensitivityView },
+  { view: 'spectra', label: 'Spectra / Low-rank', icon: '◺', component: SpectraView },
 ];

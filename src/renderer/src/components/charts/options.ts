@@ -114,3 +114,64 @@ export function lineOption(points: MetricPoint[], series: LineSeries[], opts: { 
     }),
   };
 }
+
+export interface SpectrumSeries {
+  name: string;
+  /** singular values, descending */
+  values: number[];
+}
+
+/**
+ * Singular values on a log axis (index 1…k), one line per series (e.g. before / after TRP), with an optional
+ * rank marker and the cumulative energy Σ_{i≤k}σ_i²/Σσ² of the first series on a 0…1 right axis.
+ */
+export function spectrumOption(series: SpectrumSeries[], opts: { rank?: number; energy?: number[]; energyName?: string } = {}): ChartOption {
+  const energy = opts.energy;
+  const positive = (v: number) => (v > 0 ? v : null); // a log axis cannot show 0
+  const lines = series.map((s, i) => ({
+    type: 'line' as const,
+    name: s.name,
+    yAxisIndex: 0,
+    showSymbol: s.values.length < 40,
+    symbolSize: 4,
+    lineStyle: { width: 1.5 },
+    data: s.values.map((v, k) => [k + 1, positive(v)]),
+    ...(i === 0 && opts.rank
+      ? {
+          markLine: {
+            silent: true,
+            symbol: 'none',
+            lineStyle: { color: '#e3b341', type: 'dashed' as const, width: 1.5 },
+            label: { color: '#e3b341', fontSize: 10, formatter: `r = ${opts.rank}` },
+            data: [{ xAxis: opts.rank }],
+          },
+        }
+      : {}),
+  }));
+  const energyLine = energy
+    ? [
+        {
+          type: 'line' as const,
+          name: opts.energyName ?? 'cumulative energy',
+          yAxisIndex: 1,
+          showSymbol: false,
+          lineStyle: { width: 1.2, type: 'dotted' as const },
+          color: palette[2],
+          data: energy.map((v, k) => [k + 1, v]),
+        },
+      ]
+    : [];
+  return {
+    animation: false,
+    color: palette,
+    grid: { left: 52, right: energy ? 44 : 16, top: 28, bottom: 30 },
+    legend: { top: 0, right: 8, textStyle: { color: textColor, fontSize: 11 }, itemWidth: 14, itemHeight: 8 },
+    tooltip: { ...tooltip, trigger: 'axis', valueFormatter: (v) => formatNumber(Number(v)) },
+    xAxis: { ...baseAxis, type: 'value', name: 'index', nameLocation: 'end', min: 1, max: 'dataMax', minInterval: 1, splitLine: { show: false } },
+    yAxis: [
+      { ...baseAxis, type: 'log', name: 'σ', logBase: 10, axisLabel: { ...baseAxis.axisLabel, formatter: (v: number) => formatNumber(v) } },
+      { ...baseAxis, type: 'value', name: 'energy', min: 0, max: 1, splitLine: { show: false }, show: !!energy },
+    ],
+    series: [...lines, ...energyLine],
+  };
+}

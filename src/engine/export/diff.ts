@@ -108,10 +108,10 @@ function multiplyPair(k1: { shape: number[]; values: Float32Array }, k2: { shape
   if (prod(k2.shape) !== r * out || prod(want) !== (k1.values.length / r) * out) return null;
   const rows = k1.values.length / r;
   const y = new Float32Array(rows * out);
-  for (let i = 0; i < rows; i++) for (let k = 0; k < r; k++) {
+  for (let i = 0; i < rows; i++) {for (let k = 0; k < r; k++) {
     const a = k1.values[i * r + k];
     if (a !== 0) for (let j = 0; j < out; j++) y[i * out + j] += a * k2.values[k * out + j];
-  }
+  }}
   return y;
 }
 

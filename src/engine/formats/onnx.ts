@@ -219,7 +219,7 @@ export function decodeModel(bytes: Uint8Array, where: string): ModelProto {
 
 export function readOnnxFile(path: string): { file: string; bytes: Uint8Array; model: ModelProto } {
   const file = resolve(path);
-  if (!existsSync(file)) throw new UserError('model file not found', file);
+  if (!existsSync(file)) throw new UserError('ONNX model file not found', file);
   if (statSync(file).isDirectory()) throw new UserError('is a folder, not an .onnx file', file);
   const bytes = new Uint8Array(readFileSync(file));
   if (bytes.byteLength === 0) throw new UserError('not a valid ONNX file (empty)', file);

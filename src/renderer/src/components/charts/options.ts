@@ -170,7 +170,8 @@ export function spectrumOption(series: SpectrumSeries[], opts: { rank?: number; 
     xAxis: { ...baseAxis, type: 'value', name: 'index', nameLocation: 'end', min: 1, max: 'dataMax', minInterval: 1, splitLine: { show: false } },
     yAxis: [
       { ...baseAxis, type: 'log', name: 'σ', logBase: 10, axisLabel: { ...baseAxis.axisLabel, formatter: (v: number) => formatNumber(v) } },
-      { ...baseAxis, type: 'value', name: 'energy', min: 0, max: 1, splitLine: { show: false }, show: !!energy },
+      // no axis name: the legend names the energy curve, and a name here would collide with it
+      { ...baseAxis, type: 'value', min: 0, max: 1, splitLine: { show: false }, show: !!energy },
     ],
     series: [...lines, ...energyLine],
   };

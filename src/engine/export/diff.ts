@@ -10,7 +10,7 @@ import { UserError } from '../core/errors';
 import { loadDataset } from '../data';
 import { graphNodes } from '../formats/tfjs-graph';
 import { entryBytes, readTfjsFile } from '../formats/tfjs-weights';
-import { readOnnxFile, tensorPayloadBytes } from '../formats/onnx';
+import { constSources, constantValues, readOnnxFile, tensorPayloadBytes } from '../formats/onnx';
 import { graphCosts, layersCosts, prod, type LayerCost } from '../models/flops';
 import { loadModel, type LoadedModel } from '../models/io';
 import { checkInputShape, top1 } from '../analyses/eval';
@@ -33,11 +33,13 @@ function storedBytes(m: LoadedModel, costs: LayerCost[]): Map<string, number> {
   if (path && extname(path).toLowerCase() === '.onnx') {
     const f = readOnnxFile(path);
     const inits = new Map((f.model.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
-    const dq = new Map((f.model.graph?.node ?? []).filter((n) => n.opType === 'DequantizeLinear').map((n) => [n.output?.[0] ?? '', n.input ?? []]));
+    const consts = constantValues(f.model, f.file);
+    const sources = constSources(f.model);
     for (const n of f.model.graph?.node ?? []) {
-      if (n.opType === 'DequantizeLinear' || n.opType === 'Constant') continue;
+      if (consts.has(n.output?.[0] ?? '')) continue; // weight decoding (DequantizeLinear, codebook Gather)
+      const srcs = new Set((n.input ?? []).flatMap((i) => [...(sources.get(i) ?? [])]));
       let b = 0;
-      for (const i of n.input ?? []) for (const src of dq.get(i) ?? [i]) b += inits.has(src) ? tensorPayloadBytes(inits.get(src)!) : 0;
+      for (const s of srcs) b += inits.has(s) ? tensorPayloadBytes(inits.get(s)!) : 0;
       if (b) out.set(safeName(n.name ?? ''), b);
     }
     return out;

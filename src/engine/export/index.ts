@@ -139,7 +139,9 @@ export async function openSession(cfg: { model: string; policy?: string | Parsed
     const shape = source.inputShape.slice(1);
     if (shape.some((d) => d === null)) throw new UserError('export needs a model with a fixed input size', source.path ?? source.ref);
     const ishape = shape as number[];
-    const dataRef = cfg.data ?? trainedOn(source.metadata);
+    // the dataset to verify on: asked for, else the one the model was trained on, else the policy's
+    const fromPolicy = typeof policy?.provenance?.data === 'string' ? policy.provenance.data : undefined;
+    const dataRef = cfg.data ?? trainedOn(source.metadata) ?? fromPolicy;
     let x: Float32Array;
     let y: Uint8Array | null = null;
     let n: number;
@@ -237,7 +239,7 @@ async function writeOnnxTarget(s: ExportSession, dir: string, format: 'onnx' | '
     encodingsFile = join(dir, 'model.encodings');
     writeFileSync(encodingsFile, JSON.stringify(enc, null, 1));
     files.push(encodingsFile);
-    for (const l of s.plan.layers) if (l.q) ex.storage.set(l.name, `float32 + ${l.bits}-bit encoding`);
+    for (const l of s.plan.layers) if (l.q) ex.storage.set(l.name, l.q.codebook ? 'float32 (no encoding)' : `float32 + ${l.bits}-bit encoding`);
   }
 
   // reload: the protobuf package for the weights, ONNX Runtime for the outputs

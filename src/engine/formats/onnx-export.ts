@@ -121,7 +121,7 @@ export function exportOnnx(model: tf.LayersModel, plan: PlanLayer[], mode: 'floa
     if (mode === 'qdq' && isKernel && l.q) {
       const q = l.q;
       if (!isAffine(q)) {
-        flag(l.name, `${q.spec.method} codebook is not affine: ONNX QDQ stores this kernel as float32`);
+        return codebookWeight(l, base, perm, onnxDims);
       } else {
         // the channel of every element, carried through the same transpose as the codes
         const chan = new Int32Array(q.codes.length);
@@ -182,6 +182,48 @@ export function exportOnnx(model: tf.LayersModel, plan: PlanLayer[], mode: 'floa
     if (isKernel) storage.set(l.name, 'float32');
     inits.push(floatTensor(base, onnxDims, tv.values));
     own(l.name, base);
+    return base;
+  };
+
+  /**
+   * Codebook kernels (k-means, powers of two) are not affine, so DequantizeLinear alone cannot decode them. They
+   * are stored as really packed codes (uint4/uint8) plus the float codebook, decoded in the graph by
+   * DequantizeLinear(scale 1) → [+ channel offset] → Cast(int64) → Gather(codebook).
+   */
+  const codebookWeight = (l: PlanLayer, base: string, perm: number[] | null, onnxDims: number[]): string => {
+    const q = l.q!;
+    const w = l.weights[l.main];
+    const codes = perm ? transpose(q.codes, w.shape, perm).values : q.codes;
+    const channels = q.scales.length;
+    const dt = chooseContainer(0, q.levels - 1);
+    const cbits = dt === DT.INT4 || dt === DT.UINT4 ? 4 : dt === DT.INT8 || dt === DT.UINT8 ? 8 : 16;
+    if (l.bits < cbits) flag(l.name, `${l.bits}-bit codebook codes in an ${DT_NAME[dt]} container`);
+    storage.set(l.name, `${DT_NAME[dt]} + codebook`);
+    const names = { q: `${base}_codes`, s: `${base}_codes_scale`, z: `${base}_codes_zero_point`, f: `${base}_codes_float`, i: `${base}_index`, b: `${base}_codebook`, o: `${base}_codebook_offset`, fo: `${base}_codes_offset` };
+    inits.push(intTensor(names.q, onnxDims, codes, dt), floatTensor(names.s, [], Float32Array.of(1)), intTensor(names.z, [], [0], dt), floatTensor(names.b, [q.codebook!.length], q.codebook!));
+    [names.q, names.s, names.z, names.b].forEach((n) => own(l.name, n));
+    node('DequantizeLinear', [names.q, names.s, names.z], [names.f], `${base}_DequantizeLinear`);
+    let idxIn = names.f;
+    if (channels > 1) {
+      // per-channel codebooks: row r of the ONNX weight reads codebook block channel(r)·levels
+      const axis = q.spec.axis ?? q.shape.length - 1;
+      const inner = prod(q.shape.slice(axis + 1));
+      const chan = Int32Array.from({ length: q.codes.length }, (_, i) => Math.floor(i / inner) % q.shape[axis]);
+      const ch = perm ? transpose(chan, w.shape, perm).values : chan;
+      const rows = onnxDims[0];
+      const per = ch.length / rows;
+      const off = new Float32Array(rows);
+      for (let r = 0; r < rows; r++) {
+        for (let k = 1; k < per; k++) if (ch[r * per + k] !== ch[r * per]) throw new UserError(`layer ${l.name}: its per-channel axis does not map to ONNX axis 0; quantize per output channel`);
+        off[r] = ch[r * per] * q.levels;
+      }
+      inits.push(floatTensor(names.o, [rows, ...onnxDims.slice(1).map(() => 1)], off));
+      own(l.name, names.o);
+      node('Add', [names.f, names.o], [names.fo], `${base}_AddOffset`);
+      idxIn = names.fo;
+    }
+    node('Cast', [idxIn], [names.i], `${base}_Cast`, [intAttr('to', DT.INT64)]);
+    node('Gather', [names.b, names.i], [base], `${base}_Gather`, [intAttr('axis', 0)]);
     return base;
   };
 

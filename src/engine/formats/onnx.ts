@@ -236,12 +236,22 @@ export function metadataOf(m: ModelProto): Record<string, string> {
   return Object.fromEntries((m.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
 }
 
+const constSourcesOf = new WeakMap<ModelProto, Map<string, Set<string>>>();
+
+/** The initializers each constant-derived tensor comes from (after constantValues ran on the model). */
+export function constSources(m: ModelProto): Map<string, Set<string>> {
+  return constSourcesOf.get(m) ?? new Map();
+}
+
 /**
  * Every constant the graph holds as float values: initializers, Constant nodes, and DequantizeLinear of
  * constant integer inputs (how QDQ models store weights), applied with its axis. Keys are tensor names.
  */
 export function constantValues(m: ModelProto, where: string): Map<string, { dims: number[]; values: Float32Array }> {
   const out = new Map<string, { dims: number[]; values: Float32Array }>();
+  const sources = constSourcesOf.get(m) ?? new Map<string, Set<string>>();
+  constSourcesOf.set(m, sources);
+  for (const t of m.graph?.initializer ?? []) sources.set(t.name ?? '', new Set([t.name ?? '']));
   const ints = new Map<string, { dims: number[]; values: Int32Array | Float32Array | Float64Array; dt: number }>();
   const add = (t: TensorProto, name = t.name ?? '') => {
     const v = tensorValues(t, where);
@@ -253,6 +263,36 @@ export function constantValues(m: ModelProto, where: string): Map<string, { dims
     if (n.opType === 'Constant') {
       const v = attr(n, 'value');
       if (v?.t) add(v.t, n.output?.[0] ?? '');
+      continue;
+    }
+    for (const o of n.output ?? []) sources.set(o, new Set((n.input ?? []).flatMap((i) => [...(sources.get(i) ?? [])])));
+    // the codebook decode path of our QDQ export (and simple constant folding of the same ops elsewhere)
+    if (n.opType === 'Cast' || n.opType === 'Identity') {
+      const a = out.get(n.input?.[0] ?? '');
+      if (a) out.set(n.output?.[0] ?? '', a);
+      continue;
+    }
+    if (n.opType === 'Add') {
+      const a = out.get(n.input?.[0] ?? '');
+      const b = out.get(n.input?.[1] ?? '');
+      if (!a || !b) continue;
+      const per = a.values.length / b.values.length;
+      // b is a scalar, the same shape, or one value per leading-axis row
+      if (!Number.isInteger(per)) continue;
+      out.set(n.output?.[0] ?? '', { dims: a.dims, values: Float32Array.from(a.values, (v, i) => v + b.values[Math.floor(i / per)]) });
+      continue;
+    }
+    if (n.opType === 'Gather') {
+      const d = out.get(n.input?.[0] ?? '');
+      const idx = out.get(n.input?.[1] ?? '');
+      if (!d || !idx || d.dims.length !== 1) continue;
+      const vals = new Float32Array(idx.values.length);
+      for (let i = 0; i < vals.length; i++) {
+        const k = idx.values[i];
+        if (!(k >= 0 && k < d.values.length)) throw new UserError(`Gather ${n.name ?? ''}: index ${k} outside a codebook of ${d.values.length}`, where);
+        vals[i] = d.values[k];
+      }
+      out.set(n.output?.[0] ?? '', { dims: idx.dims, values: vals });
       continue;
     }
     if (n.opType !== 'DequantizeLinear') continue;
@@ -276,5 +316,7 @@ export function constantValues(m: ModelProto, where: string): Map<string, { dims
     }
     out.set(n.output?.[0] ?? '', { dims: q.dims, values: vals });
   }
+  // only tensors that are constants keep their sources (activations downstream of weights do not)
+  for (const k of [...sources.keys()]) if (!out.has(k)) sources.delete(k);
   return out;
 }

@@ -141,6 +141,30 @@ describe('export of a mixed 4/8-bit LeNet-5', () => {
     expect(r.gzipBytes).toBeGreaterThan(0);
   });
 
+  it('codebook policies (k-means per-tensor, pow2 per-channel) go to ONNX as packed codes + codebook via Gather, exact in ONNX Runtime', async () => {
+    const s3 = await openSession({
+      model: 'builtin:lenet5-mnist',
+      policy: { version: 1, layers: { fc1: { bits: 3, method: 'kmeans', granularity: 'per-tensor', symmetric: true }, conv2: { bits: 4, method: 'pow2', granularity: 'per-channel', symmetric: true } } },
+      limit: 200,
+    });
+    try {
+      const r = await exportTarget(s3, 'onnx', join(dir, 'onnx-codebook'));
+      expect(r.verify.maxAbsError).toBe(0);
+      expect(r.verify.agreement).toBe(1);
+      const fc1 = r.layers.find((l) => l.name === 'fc1')!;
+      // 3-bit k-means: 5 levels (codes 0..4) in int4, half a byte per weight, + 5 codebook floats + bias
+      expect(fc1.storage).toBe('int4 + codebook');
+      expect(fc1.bytes).toBe(24000 + 4 + 1 + 5 * 4 + 4 * 120);
+      expect(fc1.flags.join()).toMatch(/3-bit codebook codes in an int4 container/);
+      expect(r.layers.find((l) => l.name === 'conv2')!.storage).toMatch(/codebook/);
+      const m = await loadModel(r.files[0]);
+      expect((m.metadata!.onnx as { conversionMaxDiff: number }).conversionMaxDiff).toBeLessThan(1e-5);
+      m.dispose();
+    } finally {
+      s3.dispose();
+    }
+  });
+
   it('our ONNX export opens as a model (inspect via the converted tfjs model) and diffs against the float model', async () => {
     const m = await loadModel(reports.onnx.files[0]);
     try {

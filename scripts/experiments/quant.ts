@@ -13,7 +13,7 @@ import * as train from '../../src/engine/analyses/train';
 import { QuantizeConfig, SensitivityConfig, type QuantizeResult } from '../../src/shared/api-quant';
 import { TrainConfig } from '../../src/shared/api';
 
-const { values } = parseArgs({ options: { out: { type: 'string' }, 'skip-resnet': { type: 'boolean' }, episodes: { type: 'string' } } });
+const { values } = parseArgs({ options: { out: { type: 'string' }, 'skip-resnet': { type: 'boolean' }, 'skip-lenet': { type: 'boolean' }, episodes: { type: 'string' } } });
 const outDir = resolve(values.out ?? '/tmp/layerlens-quant');
 mkdirSync(outDir, { recursive: true });
 const episodes = Number(values.episodes ?? 300);
@@ -28,7 +28,7 @@ const row = (net: string, name: string, r: QuantizeResult, note = '') => {
 };
 const save = (name: string, r: unknown) => writeFileSync(join(outDir, `${name}.json`), JSON.stringify(r, null, 2));
 
-async function suite(net: string, model: string, data: string, opts: { trainLimit?: number; evalLimit?: number; retrainEpochs: number; episodes: number; evalSize: number }) {
+async function suite(net: string, model: string, data: string, opts: { trainLimit?: number; evalLimit?: number; retrainEpochs: number; episodes: number; evalSize: number; uniformBits: number[]; mlqGroupSize: number }) {
   const base = { model, data, seed: 1, retrainEpochs: opts.retrainEpochs, trainLimit: opts.trainLimit, evalLimit: opts.evalLimit };
   const t0 = Date.now();
   const s = await sens.run(SensitivityConfig.parse({ model, data, subsets: 4, limit: opts.evalLimit, autoGroup: true }), ctx);
@@ -45,15 +45,17 @@ async function suite(net: string, model: string, data: string, opts: { trainLimi
     return r;
   };
   console.log('\n| net | run | bits per layer | top-1 % | drop pp | CR | time | note |\n|---|---|---|---|---|---|---|---|');
-  for (const b of [2, 3, 4]) await go(`uniform-${b}b+retrain`, { method: 'uniform', bits: b, granularity: 'per-channel' }, 'uniform per-channel, distance order');
+  for (const b of opts.uniformBits) await go(`uniform-${b}b+retrain`, { method: 'uniform', bits: b, granularity: 'per-channel' }, 'uniform per-channel, distance order');
   const d = await go('dnq', { method: 'dnq', episodes: opts.episodes, episodeEvalSize: opts.evalSize }, 'kmeans per-tensor, distance order; magnitude below');
   for (const [order, steps] of Object.entries(d.stepsByOrder ?? {})) {
     console.log(`|  | dnq ${order} steps | ${steps.map((x) => `${x.fraction}: ${pct(x.top1Quantized)}→${pct(x.top1)}`).join(', ')} | | | | | |`);
   }
   if (d.search) console.log(`|  | dnq search | ${d.search.episodes} episodes, ${d.search.evaluated} distinct, ${d.search.episodesPerMinute.toFixed(0)}/min, eval ${d.search.evalSize} imgs seed ${d.search.evalSeed} | | | | ${d.search.seconds.toFixed(0)} s | best ep ${d.search.bestEpisode} |`);
+  // a gentler compression pressure lands near uniform 3-bit's ratio, where the two can be compared
+  await go('dnq-beta0.03', { method: 'dnq', episodes: opts.episodes, episodeEvalSize: opts.evalSize, beta: 0.03 }, 'β 0.03; magnitude order on the same policy in the JSON');
   await go('slq-4b', { method: 'slq', bits: 4 }, 'cluster-loss order');
   await go('slq-4b-wlq-order', { method: 'slq', bits: 4, slqOrder: 'cluster-magnitude' }, 'WLQ code order');
-  await go('mlq-ternary', { method: 'mlq', fractions: [0.5, 1] }, 'kmeans 3 centroids, one layer per group');
+  await go('mlq-ternary', { method: 'mlq', fractions: [0.5, 1], mlqGroupSize: opts.mlqGroupSize }, `kmeans 3 centroids, ${opts.mlqGroupSize} layer(s) per group`);
   await go('mlq-ternary-all-at-once', { method: 'mlq', fractions: [0.5, 1], mlqGroupSize: 0 }, 'no layer compensation');
   // the DNQ claim: at ≥ its compression, uniform+retrain is not more accurate
   const beaten = Object.entries(results)
@@ -63,7 +65,7 @@ async function suite(net: string, model: string, data: string, opts: { trainLimi
   return results;
 }
 
-await suite('lenet5-mnist', 'builtin:lenet5-mnist', 'mnist', { retrainEpochs: 2, episodes, evalSize: 500 });
+if (!values['skip-lenet']) await suite('lenet5-mnist', 'builtin:lenet5-mnist', 'mnist', { retrainEpochs: 2, episodes, evalSize: 500, uniformBits: [2, 3, 4], mlqGroupSize: 1 });
 
 if (!values['skip-resnet']) {
   const r8 = join(outDir, 'resnet8-fashion');
@@ -72,6 +74,7 @@ if (!values['skip-resnet']) {
     const tr = await train.run(TrainConfig.parse({ arch: 'resnet8', data: 'fashion-mnist', epochs: 3, limit: 12000, evalLimit: 2000, seed: 1, schedule: 'cosine' }) as train.TrainConfig, { ...ctx, workDir: r8 } as never);
     console.log(`\ntrained resnet8 on 12,000 fashion-mnist images, 3 epochs, seed 1: top-1 ${pct(tr.top1)} % on ${tr.n} (${((Date.now() - t) / 1000).toFixed(0)} s)`);
   }
-  await suite('resnet8-fashion', r8, 'fashion-mnist', { trainLimit: 12000, evalLimit: 2000, retrainEpochs: 1, episodes: Math.min(episodes, 150), evalSize: 300 });
+  // retraining a ResNet on wasm costs ~10× LeNet's: fewer images per step and 3 layers per MLQ group
+  await suite('resnet8-fashion', r8, 'fashion-mnist', { trainLimit: 4000, evalLimit: 2000, retrainEpochs: 1, episodes: Math.min(episodes, 150), evalSize: 300, uniformBits: [3, 4], mlqGroupSize: 3 });
 }
 console.log(`\nJSON results: ${outDir}`);

@@ -52,7 +52,7 @@ async function suite(net: string, model: string, data: string, opts: { trainLimi
   }
   if (d.search) console.log(`|  | dnq search | ${d.search.episodes} episodes, ${d.search.evaluated} distinct, ${d.search.episodesPerMinute.toFixed(0)}/min, eval ${d.search.evalSize} imgs seed ${d.search.evalSeed} | | | | ${d.search.seconds.toFixed(0)} s | best ep ${d.search.bestEpisode} |`);
   // a gentler compression pressure lands near uniform 3-bit's ratio, where the two can be compared
-  await go('dnq-beta0.03', { method: 'dnq', episodes: opts.episodes, episodeEvalSize: opts.evalSize, beta: 0.03 }, 'β 0.03; magnitude order on the same policy in the JSON');
+  await go('dnq-beta0.08', { method: 'dnq', episodes: opts.episodes, episodeEvalSize: opts.evalSize, beta: 0.08 }, 'β 0.08 (more compression); magnitude order on the same policy in the JSON');
   await go('slq-4b', { method: 'slq', bits: 4 }, 'cluster-loss order');
   await go('slq-4b-wlq-order', { method: 'slq', bits: 4, slqOrder: 'cluster-magnitude' }, 'WLQ code order');
   await go('mlq-ternary', { method: 'mlq', fractions: [0.5, 1], mlqGroupSize: opts.mlqGroupSize }, `kmeans 3 centroids, ${opts.mlqGroupSize} layer(s) per group`);

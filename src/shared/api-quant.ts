@@ -61,7 +61,7 @@ export const QuantizeConfig = z
     hidden: z.number().int().min(4).max(256).default(32),
     reward: z.enum(['additive', 'multiplicative']).default('multiplicative'),
     lambda: z.number().min(0).max(10).default(0.02),
-    beta: z.number().min(0).max(10).default(0.08),
+    beta: z.number().min(0).max(10).default(0.03),
     crTarget: z.number().positive().max(64).default(10),
     samplesPerUpdate: z.number().int().min(1).max(64).default(4),
     baselineDecay: z.number().min(0).max(1).default(0.9),

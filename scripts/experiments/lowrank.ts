@@ -1,5 +1,6 @@
 // Low-rank experiments (issue 5): baseline vs TRP vs post-hoc SVD at the same FLOPs, both schemes, seeded.
-// Run: node --import tsx scripts/experiments/lowrank.ts [lenet|resnet8|resnet14|all] [--quick] [--json FILE]
+// Run: node --import tsx scripts/experiments/lowrank.ts [lenet|resnet8|resnet8-scratch|resnet14|all] [--quick] [--json FILE]
+//      [--scheme channel|spatial|channel,spatial]
 //      [--set key=value ...]  (any LowrankConfig field, e.g. --set energy=0.95 --set period=5)
 // Prints one row per run; writes every result (with spectra) to the JSON file when given.
 import { writeFileSync } from 'node:fs';
@@ -8,12 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { plainContext } from '../../src/engine/core/context';
 import { run } from '../../src/engine/analyses/lowrank/run';
+import * as train from '../../src/engine/analyses/train';
 import { LowrankConfig, type LowrankResult } from '../../src/shared/api-lowrank';
 
 const args = process.argv.slice(2);
-const which = args.find((a) => !a.startsWith('--') && !args[args.indexOf(a) - 1]?.match(/^--(json|set)$/)) ?? 'all';
+const which = args.find((a) => !a.startsWith('--') && !args[args.indexOf(a) - 1]?.match(/^--(json|set|scheme)$/)) ?? 'all';
 const quick = args.includes('--quick');
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const schemeArg = args.includes('--scheme') ? args[args.indexOf('--scheme') + 1] : undefined;
 const overrides: Record<string, unknown> = {};
 args.forEach((a, i) => {
   if (a !== '--set') return;
@@ -21,38 +24,79 @@ args.forEach((a, i) => {
   overrides[k] = v === 'true' ? true : v === 'false' ? false : Number.isFinite(Number(v)) ? Number(v) : v;
 });
 
-// The settings behind the reported table. TRP hyper-parameters follow the digest (λ = 3e-4) with e and m chosen
-// for these short runs; everything is seeded.
-const presets: Record<string, LowrankConfig> = {
+// The settings behind the reported table (docs/lowrank-experiments.md); everything is seeded. Neither preset meets
+// the issue's target yet (≤ ½ FLOPs at ≤ 1 pp drop): they are the measured rows closest to it.
+// A preset with `pretrain` first trains that zoo arch ordinarily (seeded) and hands the saved model to the lowrank
+// job as its start: the baseline and the TRP net are then both fine-tuned from it with the same schedule (the
+// authors' ImageNet protocol: TRP fine-tuning of a pretrained net), and the pre-training time counts in the wall.
+type Preset = LowrankConfig & { pretrain?: Omit<train.TrainConfig, 'out'> };
+const presets: Record<string, Preset> = {
+  // LeNet-5 fine-tuned from the builtin: spatial, conv1 included (28 % of the MACs), e = 0.91, λ = 1e-3, 10 epochs
+  // (measured: 2.21× fewer FLOPs at −1.15 pp; see docs/lowrank-experiments.md for the e / epoch sweep)
   lenet: {
     model: 'builtin:lenet5-mnist',
     data: 'mnist',
     method: 'trp',
-    energy: 0.95,
+    scheme: 'spatial',
+    energy: 0.91,
     period: 5,
-    nuclear: 3e-4,
-    epochs: quick ? 1 : 3,
-    learningRate: 5e-4,
+    nuclear: 1e-3,
+    epochs: quick ? 1 : 10,
+    learningRate: 1e-3,
     optimizer: 'adam',
     schedule: 'cosine',
     includeFirst: true,
     seed: 1,
     ...(quick ? { limit: 1024 } : {}),
   },
-  // the measured ResNet-8 row: a 2,000-image Fashion-MNIST subset, 4 epochs, strided convs factorised too
+  // ResNet-8 from a pre-trained start: ResNet-8 trained 3 epochs on an 8,000-image Fashion-MNIST subset, then the
+  // baseline and the TRP net each fine-tuned 2 more epochs from it (same schedule), spatial scheme, strided convs too
   resnet8: {
-    model: 'arch:resnet8',
+    pretrain: {
+      arch: 'resnet8',
+      data: 'fashion-mnist',
+      epochs: quick ? 1 : 3,
+      seed: 1,
+      optimizer: 'adam',
+      learningRate: 2e-3,
+      schedule: 'cosine',
+      augment: 'none',
+      batchSize: 64,
+      limit: quick ? 512 : 8000,
+      evalLimit: 500,
+    },
+    model: 'arch:resnet8', // replaced by the pre-trained model
     data: 'fashion-mnist',
     method: 'trp',
-    energy: 0.9,
+    scheme: 'spatial',
+    energy: 0.97,
     period: 5,
     nuclear: 3e-4,
     includeStrided: true,
-    epochs: quick ? 1 : 4,
+    epochs: quick ? 1 : 2,
+    optimizer: 'adam',
+    learningRate: 5e-4,
+    schedule: 'cosine',
+    limit: quick ? 512 : 8000,
+    evalLimit: 500,
+    testLimit: quick ? 500 : 2000,
+    seed: 1,
+  },
+  // ResNet-8 from scratch: baseline and TRP each trained 3 epochs on the 8,000-image subset
+  'resnet8-scratch': {
+    model: 'arch:resnet8',
+    data: 'fashion-mnist',
+    method: 'trp',
+    scheme: 'spatial',
+    energy: 0.97,
+    period: 5,
+    nuclear: 3e-4,
+    includeStrided: true,
+    epochs: quick ? 1 : 3,
     optimizer: 'adam',
     learningRate: 2e-3,
     schedule: 'cosine',
-    limit: quick ? 512 : 2000,
+    limit: quick ? 512 : 8000,
     evalLimit: 500,
     testLimit: quick ? 500 : 2000,
     seed: 1,
@@ -76,13 +120,25 @@ const presets: Record<string, LowrankConfig> = {
 };
 
 const names = which === 'all' ? ['lenet', 'resnet8'] : which.split(',');
-const rows: { name: string; scheme: string; r: LowrankResult }[] = [];
+const rows: { name: string; scheme: string; r: LowrankResult; pre: { seconds: number; top1: number; cfg: Preset['pretrain'] } | null }[] = [];
 const pct = (x: number) => (x * 100).toFixed(2).padStart(6);
 const k = (x: number) => (x / 1e3).toFixed(0).padStart(7) + 'K';
 for (const name of names) {
-  const preset = presets[name];
-  if (!preset) throw new Error(`unknown preset ${name} (have ${Object.keys(presets).join(', ')})`);
-  for (const scheme of ['channel', 'spatial'] as const) {
+  const found = presets[name];
+  if (!found) throw new Error(`unknown preset ${name} (have ${Object.keys(presets).join(', ')})`);
+  const { pretrain, ...preset } = found;
+  let pre: (typeof rows)[number]['pre'] = null;
+  if (pretrain && overrides.model === undefined) {
+    const t0 = Date.now();
+    const out = mkdtempSync(join(tmpdir(), `ll-lowrank-${name}-pretrain-`));
+    const r = await train.run({ ...pretrain, out }, plainContext(() => {}));
+    pre = { seconds: (Date.now() - t0) / 1000, top1: r.top1, cfg: pretrain };
+    preset.model = r.modelPath;
+    process.stderr.write(`  [${name}] pre-trained ${pretrain.arch} in ${pre.seconds.toFixed(0)} s: top-1 ${(r.top1 * 100).toFixed(2)} % → ${r.modelPath}\n`);
+  }
+  // a preset that names its scheme runs that one unless --scheme says otherwise
+  const schemes = (schemeArg ? schemeArg.split(',') : preset.scheme ? [preset.scheme] : ['channel', 'spatial']) as ('channel' | 'spatial')[];
+  for (const scheme of schemes) {
     const cfg = LowrankConfig.parse({ ...preset, scheme, ...overrides, out: mkdtempSync(join(tmpdir(), `ll-lowrank-${name}-`)) });
     let last = 0;
     const r = await run(cfg, plainContext((p) => {
@@ -91,19 +147,20 @@ for (const name of names) {
         process.stderr.write(`  [${name}/${scheme}] ${(p.fraction * 100).toFixed(0)}% ${p.stage ?? ''} ${p.metrics?.valTop1 !== undefined ? `val ${pct(p.metrics.valTop1)}` : ''}\n`);
       }
     }));
-    rows.push({ name, scheme, r });
+    rows.push({ name, scheme, r, pre });
     process.stderr.write(`  [${name}/${scheme}] done in ${r.wallSeconds.toFixed(0)} s → ${r.modelPath}\n`);
   }
 }
 
 console.log('');
 console.log(`model     scheme   | baseline top1  FLOPs   | TRP top1  FLOPs    speed-up | post-hoc top1 (same FLOPs) | Δ TRP−base | seed  e     m   λ       | wall`);
-for (const { name, scheme, r } of rows) {
+for (const { name, scheme, r, pre } of rows) {
   console.log(
     `${name.padEnd(9)} ${scheme.padEnd(8)} | ${pct(r.baseline.top1)} % ${k(r.baseline.flops)} | ${pct(r.decomposed.top1)} % ${k(r.decomposed.flops)} ${r.speedup.toFixed(2).padStart(6)}× | ${pct(r.posthoc.top1)} %` +
       `${' '.repeat(19)}| ${((r.decomposed.top1 - r.baseline.top1) * 100).toFixed(2).padStart(6)} pp | ${String(r.seed).padEnd(5)} ${r.trp?.energy ?? '-'}  ${String(r.trp?.period ?? '-').padEnd(3)} ${r.trp?.nuclear ?? '-'}  | ${r.wallSeconds.toFixed(0)} s`,
   );
   console.log(`          ranks: ${Object.entries(r.ranks).map(([l, v]) => `${l}=${v}`).join(' ')}`);
+  if (pre) console.log(`          start: ${pre.cfg!.arch} pre-trained ${pre.cfg!.epochs} ep on ${pre.cfg!.limit ?? 'all'} images (seed ${pre.cfg!.seed}), ${pct(pre.top1)} % in ${pre.seconds.toFixed(0)} s; wall with pre-training ${(pre.seconds + r.wallSeconds).toFixed(0)} s`);
 }
 console.log(`(test images per score: ${rows.map((x) => x.r.n).join(', ')}; top-1 of baseline, TRP and post-hoc on the same images; no fine-tuning after any factorisation)`);
-if (jsonOut) writeFileSync(jsonOut, JSON.stringify(rows.map(({ name, scheme, r }) => ({ name, scheme, ...r })), null, 1));
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify(rows.map(({ name, scheme, r, pre }) => ({ name, scheme, pretrain: pre, ...r })), null, 1));

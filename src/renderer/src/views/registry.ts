@@ -16,15 +16,15 @@ export interface ViewEntry {
   component: Component;
 }
 
-/** The studio's views, in sidebar order: one line per capability view. */
+/** The studio's views, in sidebar order (inspect → compress → export → run): one line per capability view. */
 export const viewEntries: ViewEntry[] = [
   { view: 'workspace', label: 'Workspace', icon: '▦', component: WorkspaceView },
   { view: 'layers', label: 'Layers', icon: '≡', component: LayersView },
-  { view: 'jobs', label: 'Jobs', icon: '◷', component: JobsView },
-  { view: 'train', label: 'Train / Evaluate', icon: '▶', component: TrainView },
+  { view: 'sensitivity', label: 'Sensitivity', icon: '▩', component: SensitivityView },
+  { view: 'bitwidths', label: 'Bit-widths', icon: '▤', component: BitwidthsView },
+  { view: 'spectra', label: 'Spectra / Low-rank', icon: '◺', component: SpectraView },
   { view: 'export', label: 'Export', icon: '⇪', component: ExportView },
   { view: 'diff', label: 'Diff', icon: '⇄', component: DiffView },
-  { view: 'bitwidths', label: 'Bit-widths', icon: '▤', component: BitwidthsView },
-  { view: 'sensitivity', label: 'Sensitivity', icon: '▩', component: SensitivityView },
-  { view: 'spectra', label: 'Spectra / Low-rank', icon: '◺', component: SpectraView },
+  { view: 'train', label: 'Train / Evaluate', icon: '▶', component: TrainView },
+  { view: 'jobs', label: 'Jobs', icon: '◷', component: JobsView },
 ];

@@ -1,35 +1,24 @@
 // Export and Diff in real Chromium, through the browser shell, on the real engine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { createService, type Service } from '../../src/engine/service';
-import { startServer, type StartedServer } from '../../src/server';
-import { buildStudio, launchChromium, rendererDir } from './helpers';
+import type { Page } from 'playwright-core';
+import { openStudio, type StudioSession } from './helpers';
 
-let dir: string;
-let service: Service;
-let server: StartedServer;
-let browser: Browser;
+let studio: StudioSession;
 let page: Page;
-const problems: string[] = [];
+let server: StudioSession['server'];
+let problems: string[];
+let dir: string;
 
 beforeAll(async () => {
-  buildStudio();
-  dir = mkdtempSync(join(tmpdir(), 'll-e2e-export-'));
+  studio = await openStudio('export');
+  ({ page, server, problems } = studio);
+  dir = studio.workspaceDir;
   writeFileSync(join(dir, 'policy.json'), JSON.stringify({ version: 1, layers: { conv2: { bits: 4 }, fc1: { bits: 4 }, fc2: { bits: 4 }, fc3: { bits: 8 } } }));
-  service = await createService({ workspaceDir: join(dir, 'ws'), host: 'browser' });
-  server = await startServer({ workspaceDir: join(dir, 'ws'), rendererDir, service });
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
 });
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await service?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await studio?.close();
 });
 
 describe('Export and Diff views (Chromium, real engine)', () => {

@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createService, type Service } from '../../src/engine/service';
+import { startServer, type StartedServer } from '../../src/server';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
 export const rendererDir = join(repoRoot, 'out', 'renderer');
@@ -28,4 +31,44 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-quic',
     ],
   });
+}
+
+/** A studio session for an E2E file: real engine service, browser shell, Chromium page, page errors collected. */
+export interface StudioSession {
+  workspaceDir: string;
+  service: Service;
+  server: StartedServer;
+  browser: Browser;
+  page: Page;
+  /** page errors and CSP refusals seen so far */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+export async function openStudio(name: string, viewport = { width: 1440, height: 900 }): Promise<StudioSession> {
+  buildStudio();
+  const workspaceDir = mkdtempSync(join(tmpdir(), `ll-e2e-${name}-`));
+  const service = await createService({ workspaceDir, host: 'browser' });
+  const server = await startServer({ workspaceDir, rendererDir, service });
+  const browser = await launchChromium();
+  const page = await (await browser.newContext({ viewport })).newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text());
+  });
+  return {
+    workspaceDir,
+    service,
+    server,
+    browser,
+    page,
+    problems,
+    async close() {
+      await browser.close();
+      await server.close();
+      await service.close();
+      rmSync(workspaceDir, { recursive: true, force: true });
+    },
+  };
 }

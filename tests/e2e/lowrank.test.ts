@@ -2,37 +2,20 @@
 // default model, the rank picker (FLOPs, accuracy on demand), then a TRP run with live spectra and the
 // layer × epoch rank map, cancelled from the studio.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { createService, type Service } from '../../src/engine/service';
-import { startServer, type StartedServer } from '../../src/server';
-import { buildStudio, launchChromium, rendererDir } from './helpers';
+import type { Page } from 'playwright-core';
+import { openStudio, type StudioSession } from './helpers';
 
-let workspaceDir: string;
-let service: Service;
-let server: StartedServer;
-let browser: Browser;
+let studio: StudioSession;
 let page: Page;
-const problems: string[] = [];
+let server: StudioSession['server'];
+let problems: string[];
 
 beforeAll(async () => {
-  buildStudio();
-  workspaceDir = mkdtempSync(join(tmpdir(), 'll-e2e-lowrank-'));
-  service = await createService({ workspaceDir, host: 'browser' });
-  server = await startServer({ workspaceDir, rendererDir, service });
-  browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
-  page = await context.newPage();
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  studio = await openStudio('lowrank', { width: 1440, height: 1000 });
+  ({ page, server, problems } = studio);
 });
-
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await service?.close();
-  if (workspaceDir) rmSync(workspaceDir, { recursive: true, force: true });
+  await studio?.close();
 });
 
 // runs in the page (this file is type-checked without DOM types)
@@ -78,7 +61,7 @@ describe('Spectra / Low-rank view in Chromium (real engine)', () => {
     expect(await page.locator('[data-testid=trp-status]').textContent()).toBe('running');
     await page.click('[data-testid=cancel-trp]');
     await expect.poll(() => page.locator('[data-testid=trp-status]').textContent(), { timeout: 60_000 }).toBe('cancelled');
-    const jobs = await service.handlers['jobs.list']({});
+    const jobs = await studio.service.handlers['jobs.list']({});
     expect(jobs.find((j) => j.kind === 'lowrank')?.status).toBe('cancelled');
     expect(problems).toEqual([]);
   });

@@ -1,35 +1,19 @@
 // The Bit-widths search from the studio in real Chromium, through the browser shell, on the real engine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { createService, type Service } from '../../src/engine/service';
-import { startServer, type StartedServer } from '../../src/server';
-import { buildStudio, launchChromium, rendererDir } from './helpers';
+import type { Page } from 'playwright-core';
+import { openStudio, type StudioSession } from './helpers';
 
-let workspaceDir: string;
-let service: Service;
-let server: StartedServer;
-let browser: Browser;
+let studio: StudioSession;
 let page: Page;
-const problems: string[] = [];
+let server: StudioSession['server'];
+let problems: string[];
 
 beforeAll(async () => {
-  buildStudio();
-  workspaceDir = mkdtempSync(join(tmpdir(), 'll-e2e-quant-'));
-  service = await createService({ workspaceDir, host: 'browser' });
-  server = await startServer({ workspaceDir, rendererDir, service });
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  studio = await openStudio('quant');
+  ({ page, server, problems } = studio);
 });
-
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await service?.close();
-  if (workspaceDir) rmSync(workspaceDir, { recursive: true, force: true });
+  await studio?.close();
 });
 
 const episodes = async () => Number(/(\d+) episodes/.exec((await page.locator('[data-testid=quant-episode-count]').textContent()) ?? '')?.[1] ?? 0);

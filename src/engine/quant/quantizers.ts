@@ -227,6 +227,8 @@ export function kmeansCodebook(v: Float32Array, idx: Int32Array, bits: number, r
   const k = 2 * half + 1;
   const m = maxAbs(v, idx);
   if (m === 0 || idx.length === 0) return new Float32Array(k);
+  const exact = fewLevels(v, idx, k);
+  if (exact) return exact;
   const top = Math.floor(Math.log2(m));
   // kept sorted ascending; 1-D Lloyd steps preserve the order, re-seeds are re-sorted below
   let book = new Float64Array(k);
@@ -262,6 +264,23 @@ export function kmeansCodebook(v: Float32Array, idx: Int32Array, bits: number, r
     }
   }
   return Float32Array.from(book);
+}
+
+/**
+ * Weights that already take at most k values (zero included), as a model quantized earlier does, get exactly
+ * those values as their book: the zero-error optimum, which Lloyd steps from the power-of-two start can miss.
+ * Sorted ascending, padded with the largest value; null when there are more than k values.
+ */
+function fewLevels(v: Float32Array, idx: Int32Array, k: number): Float32Array | null {
+  const seen = new Set<number>([0]);
+  for (const i of idx) {
+    seen.add(v[i]);
+    if (seen.size > k) return null;
+  }
+  const sorted = Float32Array.from(seen).sort();
+  const book = new Float32Array(k).fill(sorted[sorted.length - 1]);
+  book.set(sorted);
+  return book;
 }
 
 /** index of the nearest value in an ascending array (ties go to the lower index) */

@@ -105,6 +105,18 @@ describe('kmeans (SLQ)', () => {
     expect(sse(book)).toBeLessThan(sse(pow2Codebook(Math.max(...Array.from(v, Math.abs)), 4)));
     expect(Array.from(book)).toEqual(Array.from(book).sort((a, b) => a - b));
   });
+  it('re-quantizing a k-means-quantized tensor is the identity (an exported quantized model keeps its values)', () => {
+    for (const bits of [3, 4, 5]) {
+      for (let seed = 1; seed <= 5; seed++) {
+        const rng = makeRng(seed);
+        const v = Float32Array.from({ length: 3000 }, () => (rng() + rng() + rng() - 1.5) * 0.2);
+        const s = spec({ method: 'kmeans', bits, seed: 1 });
+        const once = dequantize(quantize(v, [3000], s));
+        const twice = dequantize(quantize(once, [3000], s));
+        expect(Array.from(twice)).toEqual(Array.from(once));
+      }
+    }
+  });
   it('per-channel codebooks are laid out channel-major', () => {
     const q = quantize(f32([1, 10, -1, -10, 0, 0]), [3, 2], spec({ method: 'kmeans', bits: 2, granularity: 'per-channel' }));
     expect(q.codebook!.length).toBe(6);

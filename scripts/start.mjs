@@ -60,7 +60,8 @@ function fetchElectron() {
   if (r.status === 0) return null;
   // npm ends with log-file pointers; the cause (e.g. a failed binary download) sits above them
   const lines = (r.stderr ?? '').split('\n').map((l) => l.replace(/^npm (error|ERR!)\s*/, '').trim());
-  const cause = lines.filter((l) => l && !/complete log|^(code|path|command|cwd|errno|syscall)\b/.test(l)).pop();
+  const useful = lines.filter((l) => l && !/complete log|^at |^(code|path|command|cwd|errno|syscall)\b/.test(l));
+  const cause = useful.find((l) => /Error\b/.test(l)) ?? useful.pop();
   return cause ?? `npm exit ${r.status}`;
 }
 

@@ -92,6 +92,7 @@ export interface ExportResult {
   policy: string | null;
   out: string;
   reports: ExportReport[];
+  backend: string;
 }
 
 export interface DiffLayer {
@@ -130,6 +131,7 @@ export interface DiffResult {
   onlyB: string[];
   data: string | null;
   n: number;
+  backend: string;
 }
 
 export interface StorageWeight {

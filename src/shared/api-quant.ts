@@ -128,6 +128,7 @@ export interface SensitivityResult {
   n: number;
   seed: number;
   subsets: number;
+  backend: string;
   /** one row per layer or group; bits[b] = top-1 with only these layers at b bits */
   layers: { name: string; members: string[]; params: number; bits: Record<string, number>; spread?: Record<string, { mean: number; std: number; min: number; max: number }> }[];
 }
@@ -165,6 +166,7 @@ export interface QuantizeResult {
   uniformReferences?: { bits: number; top1: number; compressionRatio: number }[];
   search?: { episodes: number; evaluated: number; seconds: number; episodesPerMinute: number; evalSize: number; evalSeed: number; bestEpisode: number };
   seeds: Record<string, number>;
+  backend: string;
   out?: string;
   seconds: number;
 }
@@ -174,6 +176,7 @@ export interface PolicyEvalResult {
   n: number;
   baseline: number;
   compressionRatio: number;
+  backend: string;
 }
 export interface LayerQuantResult {
   layer: string;

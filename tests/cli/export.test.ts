@@ -39,6 +39,7 @@ describe('layerlens export / diff', () => {
     const dj = JSON.parse(d.stdout);
     expect(dj.layers.find((l: { name: string }) => l.name === 'fc1')).toMatchObject({ bitsA: 32, bitsB: 4, paramsA: 48120, paramsB: 48120 });
     expect(dj.b.format).toBe('onnx');
+    expect(dj.backend).toBe('wasm');
   });
 
   it('bad input: one-line errors and exit codes', () => {

@@ -30,6 +30,7 @@ const report = (format: ExportReport['format'], fc1Bytes: number, storage: strin
   verify: { maxAbsError: flags.length ? 0.002 : 0, top1Simulated: 0.991, top1Reloaded: 0.991, agreement: 1, maxOutputDiff: 0, n: 2000, data: 'mnist', runtime: 'onnxruntime-node' },
 });
 const result: ExportResult = {
+  backend: 'wasm',
   model: 'builtin:lenet5-mnist',
   policy: '/p/policy.json',
   out: '/out',
@@ -87,6 +88,7 @@ describe('ExportView', () => {
 describe('DiffView', () => {
   it('compares two models: per-layer bits, params, bytes, error and top-1 of each', async () => {
     const diff: DiffResult = {
+      backend: 'wasm',
       a: { ref: 'builtin:lenet5-mnist', format: 'builtin', params: 61706, flops: 416520, bytes: 246824, top1: 0.989 },
       b: { ref: '/x/model.onnx', format: 'onnx', params: 61706, flops: 416520, bytes: 33244, top1: 0.991 },
       layers: [{ name: 'fc1', kind: 'Dense', matched: ['fc1'], bitsA: 32, bitsB: 4, rankA: null, rankB: null, paramsA: 48120, paramsB: 48120, flopsA: 48000, flopsB: 48000, bytesA: 192480, bytesB: 25020, maxAbsError: 0.05, relError: 0.14 }],

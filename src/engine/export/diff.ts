@@ -3,7 +3,7 @@
 // compared with the pair multiplied out.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
-import { initBackend } from '../backend';
+import { backendName, initBackend } from '../backend';
 import type { RunContext } from '../core/context';
 import { plainContext, throwIfCancelled } from '../core/context';
 import { UserError } from '../core/errors';
@@ -207,7 +207,7 @@ export async function run(config: DiffConfig, ctx: RunContext = plainContext()):
       const a = await side(A, config.a, 0.2);
       const b = await side(B, config.b, 0.6);
       ctx.progress({ fraction: 1, stage: 'done' });
-      return { a, b, layers, onlyA, onlyB, data: config.data ?? null, n };
+      return { a, b, layers, onlyA, onlyB, data: config.data ?? null, n, backend: backendName() };
     } finally {
       B.m.dispose();
     }

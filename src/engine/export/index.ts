@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tf from '../backend/tf';
-import { initBackend } from '../backend';
+import { backendName, initBackend } from '../backend';
 import type { RunContext } from '../core/context';
 import { plainContext, throwIfCancelled } from '../core/context';
 import { UserError } from '../core/errors';
@@ -357,7 +357,7 @@ export async function run(config: ExportConfig & { out: string }, ctx: RunContex
       reports.push(r);
       ctx.progress({ fraction: 0.1 + (0.9 * (i + 1)) / config.formats.length, stage: `${f} verified`, metrics: { [`${f}Bytes`]: r.bytes } });
     }
-    return { model: config.model, policy: s.policyPath, out, reports };
+    return { model: config.model, policy: s.policyPath, out, reports, backend: backendName() };
   } finally {
     s.dispose();
   }

@@ -1,5 +1,6 @@
 /** A fixed policy quantized by nearest level, no retraining: the studio's quick "re-evaluate". */
 import { z } from 'zod';
+import { backendName } from '../../backend';
 import type { RunContext } from '../../core/context';
 import { UserError } from '../../core/errors';
 import { compressionRatio, specFor } from '../../quant/policy';
@@ -27,7 +28,7 @@ export async function run(config: PolicyEvalConfig, ctx: RunContext): Promise<Po
       const top1 = ev.top1();
       const cr = compressionRatio(layers, specs);
       ctx.progress({ fraction: 1, stage: 'done', metrics: { top1, cr } });
-      return { policy: config.policy, top1, n: ev.n, baseline, compressionRatio: cr };
+      return { policy: config.policy, top1, n: ev.n, baseline, compressionRatio: cr, backend: backendName() };
     } finally {
       ev.dispose();
     }

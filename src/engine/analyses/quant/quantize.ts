@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { backendName } from '../../backend';
 import type { RunContext } from '../../core/context';
 import { throwIfCancelled } from '../../core/context';
 import { UserError } from '../../core/errors';
@@ -253,6 +254,7 @@ export async function run(config: QuantizeConfig, ctx: RunContext): Promise<Quan
         episodes: found?.episodes ?? [],
         ...(found ? { uniformReferences: found.uniformReferences, search: found.search } : {}),
         seeds: { seed: config.seed, retrainSeed: config.seed, controllerSeed: config.seed, episodeEvalSeed: config.seed + EVAL_SEED_OFFSET, splitSeed: data.splitSeed },
+        backend: backendName(),
         seconds: (Date.now() - t0) / 1000,
       };
       if (config.out) {

@@ -1,5 +1,6 @@
 /** Layer sensitivity: quantize one layer (or one coupled group) at a time and measure top-1. */
 import { z } from 'zod';
+import { backendName } from '../../backend';
 import type { RunContext } from '../../core/context';
 import { throwIfCancelled } from '../../core/context';
 import { UserError } from '../../core/errors';
@@ -91,6 +92,7 @@ export async function run(config: SensitivityConfig, ctx: RunContext): Promise<S
         n: ev.n,
         seed: config.seed,
         subsets: K,
+        backend: backendName(),
         layers: out,
       };
     } finally {

@@ -30,14 +30,14 @@ export function matrixShape(shape: number[], scheme: Scheme): [number, number] {
   return scheme === 'channel' ? [n, c * kh * kw] : [c * kh, n * kw];
 }
 
-export function kernelToMatrix(data: ArrayLike<number>, shape: number[], scheme: Scheme): Mat {
-  const [rows, cols] = matrixShape(shape, scheme);
-  const m = mat(rows, cols);
-  const d = m.data;
+/** For each kernel element (row-major order), its index in the reshaped matrix: one map serves both directions. */
+function matrixIndex(shape: number[], scheme: Scheme): Int32Array {
+  const [, cols] = matrixShape(shape, scheme);
+  const map = new Int32Array(shape.reduce((a, b) => a * b, 1));
   if (checkShape(shape) === 'dense') {
     const [inU, outU] = shape;
-    for (let i = 0; i < inU; i++) for (let o = 0; o < outU; o++) d[o * inU + i] = data[i * outU + o];
-    return m;
+    for (let i = 0; i < inU; i++) for (let o = 0; o < outU; o++) map[i * outU + o] = o * inU + i;
+    return map;
   }
   const [kh, kw, c, n] = shape;
   for (let y = 0; y < kh; y++) {
@@ -45,13 +45,19 @@ export function kernelToMatrix(data: ArrayLike<number>, shape: number[], scheme:
       for (let ci = 0; ci < c; ci++) {
         const base = ((y * kw + x) * c + ci) * n;
         for (let o = 0; o < n; o++) {
-          const v = data[base + o];
-          if (scheme === 'channel') d[o * cols + (ci * kh + y) * kw + x] = v;
-          else d[(ci * kh + y) * cols + o * kw + x] = v;
+          map[base + o] = scheme === 'channel' ? o * cols + (ci * kh + y) * kw + x : (ci * kh + y) * cols + o * kw + x;
         }
       }
     }
   }
+  return map;
+}
+
+export function kernelToMatrix(data: ArrayLike<number>, shape: number[], scheme: Scheme): Mat {
+  const [rows, cols] = matrixShape(shape, scheme);
+  const m = mat(rows, cols);
+  const map = matrixIndex(shape, scheme);
+  for (let i = 0; i < map.length; i++) m.data[map[i]] = data[i];
   return m;
 }
 
@@ -59,24 +65,9 @@ export function kernelToMatrix(data: ArrayLike<number>, shape: number[], scheme:
 export function matrixToKernel(m: Mat, shape: number[], scheme: Scheme): Float32Array {
   const [rows, cols] = matrixShape(shape, scheme);
   if (m.rows !== rows || m.cols !== cols) throw new Error(`matrix ${m.rows}×${m.cols} does not fit kernel [${shape.join(',')}] (${scheme})`);
-  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  const d = m.data;
-  if (checkShape(shape) === 'dense') {
-    const [inU, outU] = shape;
-    for (let i = 0; i < inU; i++) for (let o = 0; o < outU; o++) out[i * outU + o] = d[o * inU + i];
-    return out;
-  }
-  const [kh, kw, c, n] = shape;
-  for (let y = 0; y < kh; y++) {
-    for (let x = 0; x < kw; x++) {
-      for (let ci = 0; ci < c; ci++) {
-        const base = ((y * kw + x) * c + ci) * n;
-        for (let o = 0; o < n; o++) {
-          out[base + o] = scheme === 'channel' ? d[o * cols + (ci * kh + y) * kw + x] : d[(ci * kh + y) * cols + o * kw + x];
-        }
-      }
-    }
-  }
+  const map = matrixIndex(shape, scheme);
+  const out = new Float32Array(map.length);
+  for (let i = 0; i < map.length; i++) out[i] = m.data[map[i]];
   return out;
 }
 

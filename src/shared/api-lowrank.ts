@@ -22,7 +22,14 @@ export const LowrankConfig = z
     scheme: z.enum(LowrankSchemes).default('channel'),
     /** energy e: r(e) keeps this fraction of Σσ² (training projections, and the final cut when cut = energy) */
     energy: z.number().gt(0).max(1).default(0.9),
-    /** the final cut: energy e, or the authors' value threshold σ ≥ tau */
+    /**
+     * target speed-up (model MACs before ÷ after): ranks come from a FLOPs budget spread over the layers where it
+     * drops the least energy, for the training projections and the final cut; `energy` is then unused
+     */
+    speedup: z.number().min(1).max(1000).optional(),
+    /** fraction of training over which the projections ramp in (cubic) from keep-all to the final rule; 0: none */
+    ramp: z.number().min(0).max(1).default(0),
+    /** the final cut: energy e (or the speed-up budget when given), or the authors' value threshold σ ≥ tau */
     cut: z.enum(['energy', 'threshold']).default('energy'),
     tau: z.number().min(0).max(1e6).default(0.05),
     /** TRP period m: project every m iterations */
@@ -158,7 +165,7 @@ export interface LowrankResult {
   /** test images behind each top-1 */
   n: number;
   spectra: { baseline: LayerSpectrum[]; trp?: LayerSpectrum[] };
-  trp?: { energy: number; period: number; nuclear: number; projections: number; projectSeconds: number };
+  trp?: { energy: number; speedup?: number; ramp: number; period: number; nuclear: number; projections: number; projectSeconds: number };
   /** the layer × epoch map of r(e) during TRP training */
   rankHistory: { epoch: number; ranks: Record<string, number> }[];
   wallSeconds: number;
@@ -170,6 +177,8 @@ export interface LowrankResult {
 export interface LowrankLive {
   phase: 'baseline' | 'trp' | 'decompose';
   energy: number;
+  /** the target speed-up when ranks come from a FLOPs budget */
+  speedup?: number;
   scheme: LowrankScheme;
   /** latest spectra of the selected layers */
   spectra: LayerSpectrum[];

@@ -50,7 +50,7 @@ function formatSpectrum(r: SpectrumResult): string {
 const lowrank: CliCommand = {
   name: 'lowrank',
   usage: `  lowrank <model|arch:NAME> --data <ref> --method svd|trp --out DIR [--scheme channel|spatial] [--energy E]
-        [--period M] [--nuclear λ] [--epochs N] [--cut energy|threshold] [--tau T] [--layers a,b] [--include-first]
+        [--speedup S] [--ramp F] [--period M] [--nuclear λ] [--epochs N] [--cut energy|threshold] [--tau T] [--layers a,b] [--include-first]
         [--include-strided] [--seed S] [--lr X] [--optimizer adam|sgd] [--batch-size B] [--limit N] [--eval-limit N]
         [--test-limit N] [--json]       factorise layers (post-hoc SVD, or TRP training + baseline + post-hoc)`,
   options: {
@@ -58,6 +58,8 @@ const lowrank: CliCommand = {
     method: { type: 'string' },
     scheme: { type: 'string' },
     energy: { type: 'string' },
+    speedup: { type: 'string' },
+    ramp: { type: 'string' },
     period: { type: 'string' },
     nuclear: { type: 'string' },
     epochs: { type: 'string' },
@@ -88,6 +90,8 @@ const lowrank: CliCommand = {
       method: required('method', oneOf('method', values.method, ['svd', 'trp'] as const)),
       scheme: oneOf('scheme', values.scheme, LowrankSchemes),
       energy: numIn('energy', values.energy, 0, 1, true),
+      speedup: numIn('speedup', values.speedup, 1, 1000),
+      ramp: numIn('ramp', values.ramp, 0, 1),
       period: int('period', values.period, 1),
       nuclear: numIn('nuclear', values.nuclear, 0, 10),
       epochs: int('epochs', values.epochs, 1),

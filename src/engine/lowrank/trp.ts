@@ -7,14 +7,20 @@
 // `fullSubgradient` uses U Vᵀ of all non-zero σ, the theory); strided convs are projected only when selected.
 import * as tf from '../backend/tf';
 import type { TrainHooks } from '../analyses/train';
-import { energyRank } from './rank';
+import { candidates, modelFlops, type Candidate } from './decompose';
+import { planRanks, rampedRule, type RankPlanRule } from './plan';
 import { kernelToMatrix, matrixToKernel, type Scheme } from './reshape';
-import { reconstruct, svd, truncatedSign, type SvdMethod } from './svd';
+import { reconstruct, svd, truncatedSign, type Svd, type SvdMethod } from './svd';
 
 export interface TrpOptions {
   scheme: Scheme;
   /** energy e of r(e) at each projection */
   energy: number;
+  /** the rank rule of each projection instead of r(e): e.g. a FLOPs budget (plan.ts) */
+  rule?: RankPlanRule;
+  /** ramp the rule in over this fraction of `totalSteps` (0: from the first step, as in the paper) */
+  ramp?: number;
+  totalSteps?: number;
   /** project every `period` steps (m) */
   period: number;
   /** nuclear-norm weight λ (0: TRP without the regulariser) */
@@ -39,12 +45,23 @@ export class TrpProjector {
   project(model: tf.LayersModel, step: number): void {
     const t0 = performance.now();
     this.clearGrads();
+    const geometry = this.geometry(model);
+    const svds = new Map<string, Svd>();
     for (const name of this.opts.layers) {
-      const layer = model.getLayer(name);
-      const kernelVar = layer.weights[0];
+      const kernelVar = model.getLayer(name).weights[0];
+      svds.set(name, svd(kernelToMatrix(kernelVar.read().dataSync(), kernelVar.shape as number[], this.opts.scheme), { vectors: true, method: this.opts.svdMethod }));
+    }
+    const ranks = planRanks(
+      this.opts.layers.map((name) => ({ candidate: geometry.cands.get(name)!, s: svds.get(name)!.s })),
+      this.ruleAt(step),
+      this.opts.scheme,
+      geometry.flops,
+    );
+    for (const name of this.opts.layers) {
+      const kernelVar = model.getLayer(name).weights[0];
       const shape = kernelVar.shape as number[];
-      const d = svd(kernelToMatrix(kernelVar.read().dataSync(), shape, this.opts.scheme), { vectors: true, method: this.opts.svdMethod });
-      const r = energyRank(d.s, this.opts.energy);
+      const d = svds.get(name)!;
+      const r = ranks[name];
       this.ranks[name] = r;
       const low = tf.tensor(matrixToKernel(reconstruct(d, r), shape, this.opts.scheme), shape);
       kernelVar.write(low);
@@ -58,6 +75,24 @@ export class TrpProjector {
     this.gradStep = step;
     this.projections++;
     this.projectMs += performance.now() - t0;
+  }
+
+  /** The rule in force at a training step (the ramp moves it from "keep everything" to the final rule). */
+  ruleAt(step: number): RankPlanRule {
+    const rule: RankPlanRule = this.opts.rule ?? { kind: 'energy', energy: this.opts.energy };
+    const total = this.opts.totalSteps ?? 0;
+    return total > 0 ? rampedRule(rule, step / total, this.opts.ramp ?? 0) : rule;
+  }
+
+  private geo: { model: tf.LayersModel; cands: Map<string, Candidate>; flops: number } | null = null;
+  /** the layers' geometry and the model's MACs (fixed while training: computed once per model) */
+  private geometry(model: tf.LayersModel) {
+    if (this.geo?.model !== model) {
+      const cands = new Map(candidates(model, this.opts.scheme).map((c) => [c.name, c]));
+      for (const n of this.opts.layers) if (!cands.has(n)) throw new Error(`TRP layer "${n}" is not factorisable`);
+      this.geo = { model, cands, flops: modelFlops(model) };
+    }
+    return this.geo;
   }
 
   /** λ·Σ⟨W, G⟩ on projection steps (gradient λ·G), null otherwise. */

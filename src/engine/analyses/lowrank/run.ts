@@ -12,7 +12,8 @@ import { loadModel, saveLayersModel } from '../../models/io';
 import { top1 } from '../eval';
 import * as train from '../train';
 import { candidates, decomposeModel, modelFlops, selectLayers } from '../../lowrank/decompose';
-import { selectRank, type RankRule } from '../../lowrank/rank';
+import { selectRank } from '../../lowrank/rank';
+import { planRanks, type RankPlanRule } from '../../lowrank/plan';
 import { modelSpectra } from '../../lowrank/spectrum';
 import { TrpProjector } from '../../lowrank/trp';
 import { Archs, type Arch } from '../../../shared/api';
@@ -49,6 +50,13 @@ function recordedArch(meta: Record<string, unknown> | undefined): Arch {
   return (Archs as readonly string[]).includes(a) ? a : 'lenet5';
 }
 
+/** Ranks of the selected layers under a rule, from spectra already computed. */
+function ranksOf(model: tf.LayersModel, spectra: LayerSpectrum[], only: string[], rule: RankPlanRule, scheme: LowrankConfig['scheme'] & {}): Record<string, number> {
+  const cands = new Map(candidates(model, scheme).map((c) => [c.name, c]));
+  const picked = spectra.filter((s) => only.includes(s.name) && cands.has(s.name));
+  return planRanks(picked.map((s) => ({ candidate: cands.get(s.name)!, s: s.singularValues })), rule, scheme, modelFlops(model));
+}
+
 export async function run(config: LowrankConfig, ctx: RunContext): Promise<LowrankResult> {
   const t0 = Date.now();
   await initBackend();
@@ -60,9 +68,11 @@ export async function run(config: LowrankConfig, ctx: RunContext): Promise<Lowra
   ctx.progress({ fraction: 0, stage: 'loading data' });
   const data = await loadDataset(config.data);
   const arch = archOf(config.model);
-  const rule: RankRule = config.cut === 'threshold' ? { kind: 'threshold', tau: config.tau } : { kind: 'energy', energy: config.energy };
+  // training projections: one energy e, or the FLOPs budget when a target speed-up is given
+  const trainRule: RankPlanRule = config.speedup ? { kind: 'speedup', speedup: config.speedup } : { kind: 'energy', energy: config.energy };
+  const rule: RankPlanRule = config.cut === 'threshold' ? { kind: 'threshold', tau: config.tau } : trainRule;
   const evalOpts = { limit: config.testLimit, ctx };
-  const live: LowrankLive = { phase: 'baseline', energy: config.energy, scheme: config.scheme, spectra: [], rankHistory: [], updatedAt: Date.now() };
+  const live: LowrankLive = { phase: 'baseline', energy: config.energy, ...(config.speedup ? { speedup: config.speedup } : {}), scheme: config.scheme, spectra: [], rankHistory: [], updatedAt: Date.now() };
   const pushLive = (patch: Partial<LowrankLive>) => {
     Object.assign(live, patch, { updatedAt: Date.now() });
     writeAtomic(liveFile, JSON.stringify(live));
@@ -128,12 +138,16 @@ export async function run(config: LowrankConfig, ctx: RunContext): Promise<Lowra
       projector = new TrpProjector({
         scheme: config.scheme,
         energy: config.energy,
+        rule: trainRule,
+        ramp: config.ramp,
+        totalSteps: Math.ceil(Math.min(data.train.n, config.limit ?? data.train.n) / config.batchSize) * config.epochs,
         period: config.period,
         nuclear: config.nuclear,
         layers: layerNames,
         svdMethod: config.svd,
         fullSubgradient: config.fullSubgradient,
       });
+      const stepsPerEpoch = Math.ceil(Math.min(data.train.n, config.limit ?? data.train.n) / config.batchSize);
       const p = projector;
       const trpHooks: train.TrainHooks = {
         ...initHook,
@@ -144,7 +158,7 @@ export async function run(config: LowrankConfig, ctx: RunContext): Promise<Lowra
         },
         afterEpoch: (epoch, model) => {
           const spectra = modelSpectra(model, config.scheme, { only: layerNames, method: config.svd });
-          const ranks = Object.fromEntries(spectra.map((s) => [s.name, selectRank(s.singularValues, { kind: 'energy', energy: config.energy })]));
+          const ranks = ranksOf(model, spectra, layerNames, p.ruleAt(stepsPerEpoch * (epoch + 1)), config.scheme);
           rankHistory.push({ epoch: epoch + 1, ranks });
           pushLive({ phase: 'trp', spectra, rankHistory });
           return Object.fromEntries(Object.entries(ranks).map(([k, v]) => [`rank:${k}`, v]));
@@ -168,7 +182,7 @@ export async function run(config: LowrankConfig, ctx: RunContext): Promise<Lowra
     const baseSpectra = modelSpectra(base, config.scheme, { method: config.svd });
     const trpSpectra: LayerSpectrum[] | undefined = trained ? modelSpectra(trained, config.scheme, { method: config.svd }) : undefined;
     const cutFrom = trpSpectra ?? baseSpectra;
-    const ranks = Object.fromEntries(cutFrom.filter((s) => layerNames.includes(s.name)).map((s) => [s.name, selectRank(s.singularValues, rule)]));
+    const ranks = ranksOf(trained ?? base, cutFrom, layerNames, rule, config.scheme);
 
     const target = trained ?? baseline;
     ctx.progress({ fraction: 0.87, stage: 'factorising' });
@@ -205,7 +219,7 @@ export async function run(config: LowrankConfig, ctx: RunContext): Promise<Lowra
         n: d.n,
         spectra: { baseline: baseSpectra, ...(trpSpectra ? { trp: trpSpectra } : {}) },
         ...(projector
-          ? { trp: { energy: config.energy, period: config.period, nuclear: config.nuclear, projections: projector.projections, projectSeconds: projector.projectMs / 1000 } }
+          ? { trp: { energy: config.energy, ...(config.speedup ? { speedup: config.speedup } : {}), ramp: config.ramp, period: config.period, nuclear: config.nuclear, projections: projector.projections, projectSeconds: projector.projectMs / 1000 } }
           : {}),
         rankHistory,
         wallSeconds: (Date.now() - t0) / 1000,

@@ -52,6 +52,10 @@ describe('Spectra / Low-rank view in Chromium (real engine)', () => {
     await page.fill('[data-testid=trp-epochs]', '4');
     await page.fill('[data-testid=trp-limit]', '2048');
     await page.fill('[data-testid=trp-period]', '1');
+    // ranks from a FLOPs budget, ramped in over the first 30 % of training
+    await page.selectOption('[data-testid=trp-rank-by]', 'speedup');
+    await page.fill('[data-testid=trp-speedup]', '2');
+    await page.fill('[data-testid=trp-ramp]', '0.3');
     await page.click('[data-testid=start-trp]');
     await expect.poll(() => page.locator('[data-testid=trp-status]').textContent(), { timeout: 30_000 }).toBe('running');
     // the baseline trains first; spectra stream in once TRP training starts
@@ -62,7 +66,9 @@ describe('Spectra / Low-rank view in Chromium (real engine)', () => {
     await page.click('[data-testid=cancel-trp]');
     await expect.poll(() => page.locator('[data-testid=trp-status]').textContent(), { timeout: 60_000 }).toBe('cancelled');
     const jobs = await studio.service.handlers['jobs.list']({});
-    expect(jobs.find((j) => j.kind === 'lowrank')?.status).toBe('cancelled');
+    const job = jobs.find((j) => j.kind === 'lowrank');
+    expect(job?.status).toBe('cancelled');
+    expect(job?.config).toMatchObject({ speedup: 2, ramp: 0.3, period: 1, epochs: 4 });
     expect(problems).toEqual([]);
   });
 });

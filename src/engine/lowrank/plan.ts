@@ -1,6 +1,7 @@
 // Per-layer ranks for a whole model: one energy e for every layer (the paper), the value threshold (the authors'
 // final cut), or a FLOPs budget ("2× fewer MACs") spread over the layers where it costs the least energy.
-// The budget rule and the ramp are this project's additions (docs/lowrank.md); the paper fixes one e per run.
+// The budget rule and the ramp are this project's additions (docs/lowrank-experiments.md, "Rank rules"); the
+// paper fixes one e per run.
 import { costAt, maxUsefulRank, type Candidate } from './decompose';
 import { cumulativeEnergy, selectRank, type RankRule } from './rank';
 import type { Scheme } from './reshape';

@@ -153,11 +153,11 @@ for (const name of names) {
 }
 
 console.log('');
-console.log(`model     scheme   | baseline top1  FLOPs   | TRP top1  FLOPs    speed-up | post-hoc top1 (same FLOPs) | Δ TRP−base | seed  e     m   λ       | wall`);
+console.log(`model     scheme   | baseline top1  FLOPs   | TRP top1  FLOPs    speed-up | post-hoc top1 (same FLOPs) | Δ TRP−base | seed  rule         m   λ       | wall`);
 for (const { name, scheme, r, pre } of rows) {
   console.log(
     `${name.padEnd(9)} ${scheme.padEnd(8)} | ${pct(r.baseline.top1)} % ${k(r.baseline.flops)} | ${pct(r.decomposed.top1)} % ${k(r.decomposed.flops)} ${r.speedup.toFixed(2).padStart(6)}× | ${pct(r.posthoc.top1)} %` +
-      `${' '.repeat(19)}| ${((r.decomposed.top1 - r.baseline.top1) * 100).toFixed(2).padStart(6)} pp | ${String(r.seed).padEnd(5)} ${r.trp?.energy ?? '-'}  ${String(r.trp?.period ?? '-').padEnd(3)} ${r.trp?.nuclear ?? '-'}  | ${r.wallSeconds.toFixed(0)} s`,
+      `${' '.repeat(19)}| ${((r.decomposed.top1 - r.baseline.top1) * 100).toFixed(2).padStart(6)} pp | ${String(r.seed).padEnd(5)} ${(r.trp ? (r.trp.speedup ? `${r.trp.speedup}× ramp ${r.trp.ramp}` : `e ${r.trp.energy}`) : '-').padEnd(12)} ${String(r.trp?.period ?? '-').padEnd(3)} ${r.trp?.nuclear ?? '-'}  | ${r.wallSeconds.toFixed(0)} s`,
   );
   console.log(`          ranks: ${Object.entries(r.ranks).map(([l, v]) => `${l}=${v}`).join(' ')}`);
   if (pre) console.log(`          start: ${pre.cfg!.arch} pre-trained ${pre.cfg!.epochs} ep on ${pre.cfg!.limit ?? 'all'} images (seed ${pre.cfg!.seed}), ${pct(pre.top1)} % in ${pre.seconds.toFixed(0)} s; wall with pre-training ${(pre.seconds + r.wallSeconds).toFixed(0)} s`);

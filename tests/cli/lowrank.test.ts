@@ -49,11 +49,21 @@ describe('layerlens spectrum / lowrank', () => {
     expect(JSON.parse(e.stdout).top1).toBeCloseTo(j.decomposed.top1, 10);
   });
 
+  it('lowrank --speedup 2: the FLOPs budget gives a model with at most half the MACs', () => {
+    const out = mkdtempSync(join(tmpdir(), 'll-cli-lr-budget-'));
+    const r = cli('lowrank', 'builtin:lenet5-mnist', '--data', 'mnist', '--method', 'svd', '--scheme', 'spatial', '--speedup', '2', '--test-limit', '200', '--out', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.decomposed.flops).toBeLessThanOrEqual(j.baseline.flops / 2);
+    expect(j.speedup).toBeGreaterThanOrEqual(2);
+  });
+
   it('bad input: one-line errors, usage exit code 2', () => {
     const cases: [string[], RegExp, number][] = [
       [['lowrank', 'builtin:lenet5-mnist', '--data', 'mnist', '--method', 'qr', '--out', '/tmp/x'], /--method must be one of svd, trp/, 2],
       [['lowrank', 'builtin:lenet5-mnist', '--data', 'mnist', '--method', 'svd'], /missing --out/, 2],
       [['lowrank', 'builtin:lenet5-mnist', '--data', 'mnist', '--method', 'trp', '--nuclear=-1', '--out', '/tmp/x'], /--nuclear must be a number in \[0, 10\]/, 2],
+      [['lowrank', 'builtin:lenet5-mnist', '--data', 'mnist', '--method', 'svd', '--speedup', '0.5', '--out', '/tmp/x'], /--speedup must be a number in \[1, 1000\]/, 2],
       [['spectrum', 'builtin:lenet5-mnist', '--layer', 'nope'], /no Conv2D\/Dense layer "nope"/, 1],
       [['spectrum', 'builtin:nope'], /unknown builtin model/, 1],
       [['lowrank', 'arch:vgg', '--data', 'mnist', '--method', 'trp', '--out', mkdtempSync(join(tmpdir(), 'll-x-'))], /unknown architecture "vgg"/, 1],

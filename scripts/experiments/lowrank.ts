@@ -1,5 +1,5 @@
 // Low-rank experiments (issue 5): baseline vs TRP vs post-hoc SVD at the same FLOPs, both schemes, seeded.
-// Run: node --import tsx scripts/experiments/lowrank.ts [lenet|resnet8|resnet8-scratch|resnet14|all] [--quick] [--json FILE]
+// Run: node --import tsx scripts/experiments/lowrank.ts [lenet|resnet8|resnet8-pretrain|resnet8-scratch|resnet14|all] [--quick] [--json FILE]
 //      [--scheme channel|spatial|channel,spatial]
 //      [--set key=value ...]  (any LowrankConfig field, e.g. --set energy=0.95 --set period=5)
 // Prints one row per run; writes every result (with spectra) to the JSON file when given.
@@ -24,21 +24,23 @@ args.forEach((a, i) => {
   overrides[k] = v === 'true' ? true : v === 'false' ? false : Number.isFinite(Number(v)) ? Number(v) : v;
 });
 
-// The settings behind the reported table (docs/lowrank-experiments.md); everything is seeded. Neither preset meets
-// the issue's target yet (≤ ½ FLOPs at ≤ 1 pp drop): they are the measured rows closest to it.
+// The settings behind the reported tables (docs/lowrank-experiments.md); everything is seeded. `lenet` and `resnet8`
+// are the configurations that meet the issue's target (≤ ½ FLOPs at ≤ 1 pp drop, no fine-tuning after the cut);
+// `resnet8-pretrain` and `resnet8-scratch` are rows of the earlier one-e sweep.
 // A preset with `pretrain` first trains that zoo arch ordinarily (seeded) and hands the saved model to the lowrank
 // job as its start: the baseline and the TRP net are then both fine-tuned from it with the same schedule (the
 // authors' ImageNet protocol: TRP fine-tuning of a pretrained net), and the pre-training time counts in the wall.
 type Preset = LowrankConfig & { pretrain?: Omit<train.TrainConfig, 'out'> };
 const presets: Record<string, Preset> = {
-  // LeNet-5 fine-tuned from the builtin: spatial, conv1 included (28 % of the MACs), e = 0.91, λ = 1e-3, 10 epochs
-  // (measured: 2.21× fewer FLOPs at −1.15 pp; see docs/lowrank-experiments.md for the e / epoch sweep)
+  // LeNet-5 fine-tuned from the builtin: spatial, conv1 included (28 % of the MACs), ranks from a 2× FLOPs budget
+  // ramped in over the first 40 % of 10 epochs, λ = 1e-3 (measured: 2.00× at −0.50 / −0.45 / −0.45 pp, seeds 1–3)
   lenet: {
     model: 'builtin:lenet5-mnist',
     data: 'mnist',
     method: 'trp',
     scheme: 'spatial',
-    energy: 0.91,
+    speedup: 2,
+    ramp: 0.4,
     period: 5,
     nuclear: 1e-3,
     epochs: quick ? 1 : 10,
@@ -49,9 +51,31 @@ const presets: Record<string, Preset> = {
     seed: 1,
     ...(quick ? { limit: 1024 } : {}),
   },
-  // ResNet-8 from a pre-trained start: ResNet-8 trained 3 epochs on an 8,000-image Fashion-MNIST subset, then the
-  // baseline and the TRP net each fine-tuned 2 more epochs from it (same schedule), spatial scheme, strided convs too
+  // ResNet-8 fine-tuned from builtin:resnet8-fashion (88.51 %): the baseline and the TRP net each trained 3 more
+  // epochs on the first 8,000 Fashion-MNIST images (same seed and schedule), spatial scheme, strided convs selected,
+  // ranks from a 2× FLOPs budget ramped in over the first 40 %; scored on the whole 10,000-image test split
   resnet8: {
+    model: 'builtin:resnet8-fashion',
+    data: 'fashion-mnist',
+    method: 'trp',
+    scheme: 'spatial',
+    speedup: 2,
+    ramp: 0.4,
+    period: 5,
+    nuclear: 3e-4,
+    includeStrided: true,
+    epochs: quick ? 1 : 3,
+    optimizer: 'adam',
+    learningRate: 1e-3,
+    schedule: 'cosine',
+    limit: quick ? 512 : 8000,
+    evalLimit: 500,
+    ...(quick ? { testLimit: 500 } : {}),
+    seed: 1,
+  },
+  // The earlier start (energy-rule sweep): ResNet-8 trained 3 epochs on the 8,000-image subset inside the run, then
+  // baseline and TRP fine-tuned 2 epochs from it with one e = 0.97 for every layer
+  'resnet8-pretrain': {
     pretrain: {
       arch: 'resnet8',
       data: 'fashion-mnist',

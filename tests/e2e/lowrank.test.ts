@@ -42,6 +42,11 @@ describe('Spectra / Low-rank view in Chromium (real engine)', () => {
     await page.click('[data-testid=nav-layers]');
     await expect.poll(() => page.locator('[data-testid=layer-row][data-layer=conv2] [data-testid=layer-rank]').textContent()).toBe('4/16');
     expect(await page.locator('[data-testid=layer-row][data-layer=conv2] [data-testid=layer-flops-after]').textContent()).toBe('66.4 k');
+    // one click fits every layer's rank to a 2× FLOPs budget
+    await page.click('[data-testid=nav-spectra]');
+    await page.fill('[data-testid=fit-speedup]', '2');
+    await page.click('[data-testid=fit-ranks]');
+    await expect.poll(async () => Number((await page.locator('[data-testid=model-flops-after]').textContent())?.match(/\(([\d.]+)×\)/)?.[1])).toBeGreaterThanOrEqual(2);
     expect(problems).toEqual([]);
   });
 

@@ -3,7 +3,8 @@
 // The budget rule and the ramp are this project's additions (docs/lowrank-experiments.md, "Rank rules"); the
 // paper fixes one e per run.
 import { costAt, maxUsefulRank, type Candidate } from './decompose';
-import { cumulativeEnergy, selectRank, type RankRule } from './rank';
+import { selectRank, type RankRule } from './rank';
+import { budgetRanks as allocate } from '../../shared/rank-budget';
 import type { Scheme } from './reshape';
 
 export type RankPlanRule = RankRule | { kind: 'speedup'; speedup: number };
@@ -14,60 +15,23 @@ export interface PlanInput {
   s: ArrayLike<number>;
 }
 
-/**
- * Ranks that bring the model's MACs to at most `modelFlops / speedup`, minimising the summed fraction of Σσ²
- * dropped per layer. A layer's options are ranks 1…maxUsefulRank or staying whole (returned as its full rank).
- * Lagrangian relaxation (bisection on the price of a MAC), then a greedy fill of what budget is left.
- * When even rank 1 everywhere misses the budget, that is what comes back (the caller reports the real FLOPs).
- */
+/** The budget allocator (src/shared/rank-budget.ts) over the layers' geometry under a scheme. */
 export function budgetRanks(layers: PlanInput[], scheme: Scheme, modelFlops: number, speedup: number): Record<string, number> {
-  const selectedFlops = layers.reduce((a, l) => a + l.candidate.flops, 0);
-  const budget = modelFlops / speedup - (modelFlops - selectedFlops);
-  type Option = { rank: number; loss: number; cost: number };
-  const options: Option[][] = layers.map(({ candidate: c, s }) => {
-    const cum = cumulativeEnergy(s);
-    const useful = Math.min(maxUsefulRank(c, scheme), s.length);
-    const opts: Option[] = [];
-    for (let r = 1; r <= useful; r++) opts.push({ rank: r, loss: 1 - cum[r - 1], cost: costAt(c, scheme, r).flops });
-    opts.push({ rank: c.fullRank, loss: 0, cost: c.flops });
-    return opts;
-  });
-  const scale = selectedFlops > 0 ? selectedFlops : 1;
-  const pick = (price: number) =>
-    options.map((opts) => opts.reduce((best, o) => (o.loss + (price * o.cost) / scale < best.loss + (price * best.cost) / scale ? o : best)));
-  const total = (chosen: Option[]) => chosen.reduce((a, o) => a + o.cost, 0);
-  let lo = 0;
-  let hi = 1;
-  while (total(pick(hi)) > budget && hi < 1e12) hi *= 4;
-  let chosen = pick(hi);
-  if (total(chosen) > budget) {
-    chosen = options.map((opts) => opts[0]);
-  } else {
-    for (let i = 0; i < 60; i++) {
-      const mid = (lo + hi) / 2;
-      if (total(pick(mid)) <= budget) hi = mid;
-      else lo = mid;
-    }
-    chosen = pick(hi);
-    // the relaxation skips steps between hull points: spend what is left where it buys the most energy per MAC
-    for (;;) {
-      const spare = budget - total(chosen);
-      let best: { layer: number; option: Option; gain: number } | null = null;
-      options.forEach((opts, li) => {
-        const cur = chosen[li];
-        for (const o of opts) {
-          const extra = o.cost - cur.cost;
-          if (o.loss >= cur.loss || extra > spare) continue;
-          const gain = (cur.loss - o.loss) / Math.max(extra, 1e-9);
-          if (!best || gain > best.gain) best = { layer: li, option: o, gain };
-        }
-      });
-      if (!best) break;
-      const b: { layer: number; option: Option } = best;
-      chosen[b.layer] = b.option;
-    }
-  }
-  return Object.fromEntries(layers.map((l, i) => [l.candidate.name, chosen[i].rank]));
+  return allocate(
+    layers.map(({ candidate: c, s }) => {
+      const usefulRank = maxUsefulRank(c, scheme);
+      return {
+        name: c.name,
+        s,
+        flopsAtRank: Array.from({ length: usefulRank }, (_, i) => costAt(c, scheme, i + 1).flops),
+        usefulRank,
+        flops: c.flops,
+        fullRank: c.fullRank,
+      };
+    }),
+    modelFlops,
+    speedup,
+  );
 }
 
 /** The ranks a rule gives every layer. */

@@ -1,18 +1,8 @@
 // Rank selection from a spectrum (methods.md §2.3(b), §2.3(f)).
 import { UserError } from '../core/errors';
+import { cumulativeEnergy } from '../../shared/rank-budget';
 
-/** Energy is the squared singular value (as in the authors' code). Cumulative fraction after each index. */
-export function cumulativeEnergy(s: ArrayLike<number>): number[] {
-  let total = 0;
-  for (let i = 0; i < s.length; i++) total += s[i] * s[i];
-  const out: number[] = [];
-  let acc = 0;
-  for (let i = 0; i < s.length; i++) {
-    acc += s[i] * s[i];
-    out.push(total > 0 ? acc / total : 1);
-  }
-  return out;
-}
+export { cumulativeEnergy };
 
 /** r(e) = min { k : Σ_{i≤k} s_i² / Σ s_i² ≥ e }, at least 1. */
 export function energyRank(s: ArrayLike<number>, e: number): number {

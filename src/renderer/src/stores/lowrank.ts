@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import type { AccuracyResult, LayerSpectrum, LowrankConfig, LowrankLive, LowrankResult, LowrankScheme, SpectrumResult } from '@shared/api-lowrank';
 import type { JobRecord } from '@shared/api';
+import { budgetRanks } from '@shared/rank-budget';
 import { api } from '../api';
 import { isActive, useJobsStore } from './jobs';
 
@@ -98,6 +99,15 @@ export const useLowrankStore = defineStore('lowrank', {
     },
     pick(name: string, rank: number) {
       this.ranks[name] = rank;
+    },
+    /** Every layer's rank from the FLOPs budget of a target speed-up (least energy dropped; the TRP budget rule). */
+    fitSpeedup(speedup: number) {
+      if (!this.spectrum || !(speedup >= 1)) return;
+      this.ranks = budgetRanks(
+        this.spectrum.layers.map((l) => ({ name: l.name, s: l.singularValues, flopsAtRank: l.flopsAtRank, usefulRank: l.usefulRank, flops: l.flops, fullRank: l.singularValues.length })),
+        this.spectrum.flops,
+        speedup,
+      );
     },
     /** Factorise at the picked ranks and evaluate (on demand: it runs the model over the test split). */
     async measureAccuracy(data: string, limit = 1000) {

@@ -5,6 +5,8 @@
 //    the gradient. It enters as the loss term λ·Σ⟨W, G⟩ with G held constant, whose gradient is exactly λ·G.
 // Choices the digest leaves open, configurable here: the sub-gradient uses the truncated factors (the code;
 // `fullSubgradient` uses U Vᵀ of all non-zero σ, the theory); strided convs are projected only when selected.
+// Added here (off by default): the ranks of each projection may come from a FLOPs budget over all layers (`rule`,
+// plan.ts) instead of one e, and the rule may ramp in over the first part of training (`ramp`).
 import * as tf from '../backend/tf';
 import type { TrainHooks } from '../analyses/train';
 import { candidates, modelFlops, type Candidate } from './decompose';

@@ -203,6 +203,8 @@ export interface ApiClient {
   call<M extends Method>(method: M, req: Request<M>): Promise<Response<M>>;
   /** subscribe to job events; returns an unsubscribe function */
   onJob(listener: (e: JobEvent) => void): () => void;
+  /** told when a dropped event stream is back: events may have been missed (optional: only the browser shell drops) */
+  onReconnect?(listener: () => void): () => void;
   /** subscribe to host events (optional: only the Electron host has menus) */
   onHost?(listener: (e: HostEvent) => void): () => void;
 }

@@ -75,4 +75,34 @@ describe('browser shell client', () => {
     off();
     expect(sockets[0].closed).toBe(false);
   });
+
+  it('after a dropped WebSocket comes back, says so (not on the first connection) so the job list can be reloaded', async () => {
+    vi.useFakeTimers();
+    const sockets: { onopen: (() => void) | null; onclose: (() => void) | null }[] = [];
+    class FakeSocket {
+      onopen: (() => void) | null = null;
+      onmessage: ((m: { data: string }) => void) | null = null;
+      onclose: (() => void) | null = null;
+      constructor(readonly url: string) {
+        sockets.push(this);
+      }
+      close() {}
+    }
+    vi.stubGlobal('WebSocket', FakeSocket);
+    try {
+      const c = createBrowserClient({ href: 'http://127.0.0.1:4321/?token=t' });
+      let reconnects = 0;
+      c.onReconnect!(() => reconnects++);
+      c.onJob(() => {});
+      sockets[0].onopen!();
+      expect(reconnects).toBe(0);
+      sockets[0].onclose!();
+      await vi.advanceTimersByTimeAsync(1_100);
+      expect(sockets).toHaveLength(2);
+      sockets[1].onopen!();
+      expect(reconnects).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

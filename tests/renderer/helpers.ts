@@ -13,6 +13,7 @@ type Impl = { [M in Method]?: (req: Request<M>) => Response<M> | Promise<Respons
 export function fakeClient(impl: Impl = {}) {
   const jobListeners = new Set<(e: JobEvent) => void>();
   const hostListeners = new Set<(e: HostEvent) => void>();
+  const reconnectListeners = new Set<() => void>();
   const calls: { method: Method; req: unknown }[] = [];
   const client: ApiClient = {
     call: vi.fn(async (method: Method, req: unknown) => {
@@ -29,12 +30,17 @@ export function fakeClient(impl: Impl = {}) {
       hostListeners.add(l);
       return () => hostListeners.delete(l);
     },
+    onReconnect(l) {
+      reconnectListeners.add(l);
+      return () => reconnectListeners.delete(l);
+    },
   };
   return {
     client,
     calls,
     emitJob: (e: JobEvent) => jobListeners.forEach((l) => l(e)),
     emitHost: (e: HostEvent) => hostListeners.forEach((l) => l(e)),
+    emitReconnect: () => reconnectListeners.forEach((l) => l()),
     jobListeners,
   };
 }

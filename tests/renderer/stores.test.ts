@@ -104,6 +104,21 @@ describe('jobs store', () => {
     expect(jobs.finished.map((j) => j.id)).toEqual(['a']);
   });
 
+  it('reloads the list when the event stream comes back after a drop (events sent meanwhile are lost)', async () => {
+    let status: 'running' | 'done' = 'running';
+    const f = fakeClient({ 'jobs.list': () => [jobRecord('a', { status, fraction: status === 'done' ? 1 : 0.3 })] });
+    setApi(f.client);
+    const jobs = useJobsStore();
+    await jobs.load();
+    jobs.subscribe();
+    expect(jobs.byId.a.status).toBe('running');
+    status = 'done'; // finished while the WebSocket was down
+    f.emitReconnect();
+    await flush();
+    expect(jobs.byId.a.status).toBe('done');
+    expect(f.calls.filter((c) => c.method === 'jobs.list')).toHaveLength(2);
+  });
+
   it('an event for an unknown job creates it and fetches its record, keeping newer metrics', async () => {
     const f = fakeClient({ 'jobs.get': ({ id }) => jobRecord(id, { kind: 'eval', metrics: [{ t: 1, loss: 1 }] }) });
     setApi(f.client);

@@ -11,6 +11,8 @@ export function createBrowserClient(loc: Pick<Location, 'href'> = window.locatio
   const url = new URL(loc.href);
   const token = url.searchParams.get('token') ?? '';
   const listeners = new Set<(e: JobEvent) => void>();
+  const reconnectListeners = new Set<() => void>();
+  let dropped = false;
   let socket: WebSocket | null = null;
   let retry = 500;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -21,7 +23,11 @@ export function createBrowserClient(loc: Pick<Location, 'href'> = window.locatio
     wsUrl.search = `?token=${encodeURIComponent(token)}`;
     const ws = new WebSocket(wsUrl.href);
     socket = ws;
-    ws.onopen = () => (retry = 500);
+    ws.onopen = () => {
+      retry = 500;
+      if (dropped) for (const l of reconnectListeners) l();
+      dropped = false;
+    };
     ws.onmessage = (m) => {
       try {
         const msg = JSON.parse(String(m.data)) as { type: string; event: JobEvent };
@@ -32,6 +38,7 @@ export function createBrowserClient(loc: Pick<Location, 'href'> = window.locatio
     };
     ws.onclose = () => {
       socket = null;
+      dropped = true;
       // the shell restarts or the laptop sleeps: reconnect while anyone listens
       if (listeners.size) retryTimer = setTimeout(connect, (retry = Math.min(retry * 2, 10_000)));
     };
@@ -52,6 +59,10 @@ export function createBrowserClient(loc: Pick<Location, 'href'> = window.locatio
       const body = (await res.json().catch(() => null)) as Response<M> | ApiError | null;
       if (!res.ok) throw new Error((body as ApiError | null)?.error ?? `${method} failed: HTTP ${res.status}`);
       return body as Response<M>;
+    },
+    onReconnect(listener) {
+      reconnectListeners.add(listener);
+      return () => reconnectListeners.delete(listener);
     },
     onJob(listener) {
       listeners.add(listener);

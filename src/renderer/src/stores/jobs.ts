@@ -6,6 +6,7 @@ export const terminal: readonly JobStatus[] = ['done', 'failed', 'cancelled', 'r
 export const isActive = (j: Pick<JobRecord, 'status'>) => j.status === 'running' || j.status === 'queued';
 
 let unsubscribe: (() => void) | null = null;
+let offReconnect: (() => void) | null = null;
 
 /** Jobs of the workspace, kept live by job events. */
 export const useJobsStore = defineStore('jobs', {
@@ -46,10 +47,14 @@ export const useJobsStore = defineStore('jobs', {
     },
     subscribe() {
       unsubscribe ??= api().onJob((e) => this.apply(e));
+      // events sent while the stream was down are gone: the list is the truth again
+      offReconnect ??= api().onReconnect?.(() => void this.load()) ?? null;
     },
     unsubscribe() {
       unsubscribe?.();
       unsubscribe = null;
+      offReconnect?.();
+      offReconnect = null;
     },
     apply(e: JobEvent) {
       const j = this.byId[e.id];

@@ -52,6 +52,35 @@ describe('LayersView', () => {
     w.unmount();
   });
 
+  it('a column chooser hides and shows column groups, keeps header, cells and totals aligned, and remembers', async () => {
+    localStorage.removeItem('layerlens.layers.columns');
+    setApi(fakeClient({ 'model.inspect': () => inspectResult() }).client);
+    await useModelStore().open('m');
+    const w = mount(LayersView, opts());
+    const widths = () => {
+      const head = w.findAll('thead th').length;
+      const row = w.findAll('[data-testid=layer-row]')[0].findAll('td').length;
+      const foot = w.findAll('[data-testid=layer-totals] td').reduce((a, td) => a + Number(td.attributes('colspan') ?? 1), 0);
+      return [head, row, foot];
+    };
+    // activation starts hidden (it is in the side panel too)
+    expect(w.findAll('thead th').map((t) => t.text())).not.toContain('activation');
+    expect(widths()).toEqual([13, 13, 13]);
+    await w.get('[data-testid=columns-activation]').setValue(true);
+    expect(w.findAll('thead th').map((t) => t.text())).toContain('activation');
+    expect(widths()).toEqual([14, 14, 14]);
+    await w.get('[data-testid=columns-stats]').setValue(false);
+    await w.get('[data-testid=columns-lowrank]').setValue(false);
+    expect(widths()).toEqual([7, 7, 7]);
+    expect(JSON.parse(localStorage.getItem('layerlens.layers.columns')!)).toMatchObject({ activation: true, stats: false, lowrank: false });
+    w.unmount();
+    // a new view starts from what was chosen
+    const again = mount(LayersView, opts());
+    expect(again.findAll('thead th').map((t) => t.text().replace(/[▲▼]/, ''))).toEqual(['#', 'name', 'kind', 'weight shape', 'params', 'FLOPs', 'activation']);
+    again.unmount();
+    localStorage.removeItem('layerlens.layers.columns');
+  });
+
   it('shows loading, then the one-line error of a corrupt model', async () => {
     let fail!: (e: Error) => void;
     setApi(fakeClient({ 'model.inspect': () => new Promise((_, r) => (fail = r)) }).client);

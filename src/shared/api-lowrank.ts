@@ -169,6 +169,8 @@ export interface LowrankResult {
   /** the layer × epoch map of r(e) during TRP training */
   rankHistory: { epoch: number; ranks: Record<string, number> }[];
   wallSeconds: number;
+  /** what the user should know about the result (e.g. a speed-up budget that rank 1 everywhere cannot reach) */
+  notes?: string[];
   backend: string;
   modelPath: string;
   recordPath: string;

@@ -56,6 +56,11 @@ describe('layerlens spectrum / lowrank', () => {
     const j = JSON.parse(r.stdout);
     expect(j.decomposed.flops).toBeLessThanOrEqual(j.baseline.flops / 2);
     expect(j.speedup).toBeGreaterThanOrEqual(2);
+    expect(r.stderr).toBe('');
+    // a budget no ranks can meet: the nearest model, and a one-line note saying so
+    const far = cli('lowrank', 'builtin:lenet5-mnist', '--data', 'mnist', '--method', 'svd', '--speedup', '1000', '--test-limit', '100', '--out', mkdtempSync(join(tmpdir(), 'll-cli-lr-far-')), '--json');
+    expect(far.code).toBe(0);
+    expect(far.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^layerlens: note: the 1000× budget is out of reach for the selected layers: rank 1 everywhere gives 3\.\d\d×$/)]);
   });
 
   it('bad input: one-line errors, usage exit code 2', () => {

@@ -111,6 +111,8 @@ const lowrank: CliCommand = {
     };
     const r = (await runJobToEnd(args, { kind: 'lowrank', config })) as LowrankResult;
     if (json) {
+      // the JSON keeps the issue's shape; what the user should know goes to stderr, one line each
+      for (const n of r.notes ?? []) process.stderr.write(`layerlens: note: ${n}\n`);
       out(
         JSON.stringify({
           method: r.method,
@@ -138,6 +140,7 @@ function formatLowrank(r: LowrankResult): string {
   for (const l of r.layers) {
     lines.push(`  ${l.name.padEnd(16)} ${`${l.rank}/${l.fullRank}`.padEnd(6)} ${l.flopsBefore.toLocaleString('en-US')} → ${l.flopsAfter.toLocaleString('en-US')}${l.decomposed ? '' : ' (kept whole)'}`);
   }
+  for (const n of r.notes ?? []) lines.push('', `note: ${n}`);
   lines.push('', `model: ${r.modelPath}`, `record: ${r.recordPath}`);
   return lines.join('\n');
 }

@@ -222,6 +222,9 @@ export async function run(config: LowrankConfig, ctx: RunContext): Promise<Lowra
           ? { trp: { energy: config.energy, ...(config.speedup ? { speedup: config.speedup } : {}), ramp: config.ramp, period: config.period, nuclear: config.nuclear, projections: projector.projections, projectSeconds: projector.projectMs / 1000 } }
           : {}),
         rankHistory,
+        ...(config.speedup && config.cut !== 'threshold' && baseFlops / dec.flopsAfter < config.speedup * (1 - 1e-9)
+          ? { notes: [`the ${config.speedup}× budget is out of reach for the selected layers: rank 1 everywhere gives ${(baseFlops / dec.flopsAfter).toFixed(2)}×`] }
+          : {}),
         wallSeconds: (Date.now() - t0) / 1000,
         backend: backendName(),
         modelPath,

@@ -79,6 +79,11 @@ export class TrpProjector {
     this.projectMs += performance.now() - t0;
   }
 
+  /** Projection steps of the whole schedule (t mod m == 0), also for a run resumed part-way. */
+  projectionsPlanned(): number {
+    return this.opts.totalSteps ? Math.ceil(this.opts.totalSteps / this.opts.period) : this.projections;
+  }
+
   /** The rule in force at a training step (the ramp moves it from "keep everything" to the final rule). */
   ruleAt(step: number): RankPlanRule {
     const rule: RankPlanRule = this.opts.rule ?? { kind: 'energy', energy: this.opts.energy };

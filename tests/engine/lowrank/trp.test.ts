@@ -13,6 +13,8 @@ import { energyRank } from '../../../src/engine/lowrank/rank';
 import { svd } from '../../../src/engine/lowrank/svd';
 import { run } from '../../../src/engine/analyses/lowrank/run';
 import { LowrankConfig } from '../../../src/shared/api-lowrank';
+import { lowrankJobAnalyses } from '../../../src/engine/analyses/lowrank/jobs';
+import type { RunContext } from '../../../src/engine/core/context';
 
 beforeAll(async () => {
   await initBackend();
@@ -99,5 +101,43 @@ describe('lowrank job (small settings; CI)', () => {
     expect(r.decomposed.top1).toBeGreaterThan(r.posthoc.top1);
     // one short epoch of TRP at e = 0.9 does not recover full accuracy; it must still beat the cut baseline
     expect(r.decomposed.top1).toBeGreaterThan(0.6);
+  });
+
+  it('a TRP job stopped during TRP training resumes from its checkpoints to the result of an uninterrupted run', async () => {
+    const settings = {
+      model: 'builtin:lenet5-mnist',
+      data: 'mnist',
+      method: 'trp',
+      scheme: 'spatial',
+      speedup: 2,
+      ramp: 0.5,
+      period: 2,
+      epochs: 2,
+      limit: 256,
+      evalLimit: 100,
+      testLimit: 300,
+      seed: 5,
+      includeFirst: true,
+    } as const;
+    const whole = await run(LowrankConfig.parse({ ...settings, out: mkdtempSync(join(tmpdir(), 'll-lr-whole-')) }), plainContext());
+
+    const cfg = LowrankConfig.parse({ ...settings, out: mkdtempSync(join(tmpdir(), 'll-lr-killed-')) });
+    const stop = new AbortController();
+    // stop right after the TRP net's first epoch (its checkpoint is written before this event)
+    const ctx: RunContext = { signal: stop.signal, progress: (p) => p.metrics?.phase === 1 && p.metrics.epoch === 1 && p.metrics.valTop1 !== undefined && stop.abort(), workDir: cfg.out };
+    await expect(run(cfg, ctx)).rejects.toThrow(/cancelled/);
+    expect(lowrankJobAnalyses.lowrank.resumable!(cfg)).toBe(true);
+
+    const seen: Record<string, number>[] = [];
+    const resumed = await run(cfg, plainContext((p) => p.metrics && seen.push(p.metrics), cfg.out));
+    // it picked up where it stopped: no baseline epoch and no first TRP epoch trained again
+    const epochsTrained = seen.filter((m) => m.valTop1 !== undefined).map((m) => `${m.phase}:${m.epoch}`);
+    expect(epochsTrained).toEqual(['1:2']);
+    expect(resumed.ranks).toEqual(whole.ranks);
+    expect(resumed.rankHistory).toEqual(whole.rankHistory);
+    expect(resumed.trp!.projections).toBe(whole.trp!.projections);
+    for (const k of ['baseline', 'decomposed', 'posthoc'] as const) expect(resumed[k].top1).toBe(whole[k].top1);
+    // a post-hoc run has nothing to resume
+    expect(lowrankJobAnalyses.lowrank.resumable!(LowrankConfig.parse({ ...settings, method: 'svd', out: cfg.out }))).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 // The lowrank job: post-hoc SVD factorisation, or TRP training + factorisation with a baseline trained on the
 // same schedule and a post-hoc factorisation of that baseline at the same FLOPs. No fine-tuning after any cut.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '../../backend/tf';
 import { backendName, initBackend } from '../../backend';
@@ -22,6 +22,18 @@ import type { LayerSpectrum, LowrankConfigParsed, LowrankLive, LowrankResult } f
 export type LowrankConfig = LowrankConfigParsed;
 
 export const LIVE_FILE = 'lowrank-live.json';
+/** the two trainings' folders under `out` (each holds its per-epoch checkpoint: a killed job resumes from them) */
+export const BASELINE_DIR = 'baseline';
+export const TRP_DIR = 'trp-trained';
+
+/** The live record a killed run of this job left behind (its rank map so far), if any. */
+function priorLive(file: string): LowrankLive | null {
+  try {
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as LowrankLive) : null;
+  } catch {
+    return null;
+  }
+}
 
 function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
@@ -72,7 +84,8 @@ export async function run(config: LowrankConfig, ctx: RunContext): Promise<Lowra
   const trainRule: RankPlanRule = config.speedup ? { kind: 'speedup', speedup: config.speedup } : { kind: 'energy', energy: config.energy };
   const rule: RankPlanRule = config.cut === 'threshold' ? { kind: 'threshold', tau: config.tau } : trainRule;
   const evalOpts = { limit: config.testLimit, ctx };
-  const live: LowrankLive = { phase: 'baseline', energy: config.energy, ...(config.speedup ? { speedup: config.speedup } : {}), scheme: config.scheme, spectra: [], rankHistory: [], updatedAt: Date.now() };
+  const prior = config.method === 'trp' ? priorLive(liveFile) : null;
+  const live: LowrankLive = { phase: 'baseline', energy: config.energy, ...(config.speedup ? { speedup: config.speedup } : {}), scheme: config.scheme, spectra: [], rankHistory: prior?.scheme === config.scheme ? prior.rankHistory : [], updatedAt: Date.now() };
   const pushLive = (patch: Partial<LowrankLive>) => {
     Object.assign(live, patch, { updatedAt: Date.now() });
     writeAtomic(liveFile, JSON.stringify(live));
@@ -83,7 +96,8 @@ export async function run(config: LowrankConfig, ctx: RunContext): Promise<Lowra
   let trained: tf.LayersModel | null = null;
   let projector: TrpProjector | null = null;
   let layerNames: string[] = [];
-  const rankHistory: LowrankResult['rankHistory'] = [];
+  // a resumed run keeps the rank map of the epochs done before it was killed
+  const rankHistory: LowrankResult['rankHistory'] = prior?.scheme === config.scheme ? [...prior.rankHistory] : [];
   try {
     if (config.method === 'svd') {
       if (arch) throw new UserError('method svd factorises an existing model: give a model file or builtin:…, not arch:…');
@@ -125,7 +139,7 @@ export async function run(config: LowrankConfig, ctx: RunContext): Promise<Lowra
         evalLimit: config.evalLimit,
       };
       const initHook = arch ? {} : { initModel: async () => (await initFrom())! };
-      const baseOut = join(out, 'baseline');
+      const baseOut = join(out, BASELINE_DIR);
       const r1 = await train.run({ ...tcfg, out: baseOut }, slice(ctx, 0.02, 0.42, (m) => ({ ...m, phase: 0 })), initHook);
       throwIfCancelled(ctx);
 
@@ -159,6 +173,8 @@ export async function run(config: LowrankConfig, ctx: RunContext): Promise<Lowra
         afterEpoch: (epoch, model) => {
           const spectra = modelSpectra(model, config.scheme, { only: layerNames, method: config.svd });
           const ranks = ranksOf(model, spectra, layerNames, p.ruleAt(stepsPerEpoch * (epoch + 1)), config.scheme);
+          const at = rankHistory.findIndex((h) => h.epoch >= epoch + 1);
+          if (at >= 0) rankHistory.splice(at); // a resumed epoch replaces what a killed run wrote for it
           rankHistory.push({ epoch: epoch + 1, ranks });
           pushLive({ phase: 'trp', spectra, rankHistory });
           return Object.fromEntries(Object.entries(ranks).map(([k, v]) => [`rank:${k}`, v]));
@@ -166,7 +182,7 @@ export async function run(config: LowrankConfig, ctx: RunContext): Promise<Lowra
       };
       const steps0 = Math.ceil(Math.min(data.train.n, config.limit ?? data.train.n) / config.batchSize) * config.epochs;
       const r2 = await train.run(
-        { ...tcfg, out: join(out, 'trp-trained') },
+        { ...tcfg, out: join(out, TRP_DIR) },
         slice(ctx, 0.42, 0.84, (m) => ({ ...m, phase: 1, ...(typeof m.step === 'number' ? { step: m.step + steps0 } : {}) })),
         trpHooks,
       );
@@ -219,7 +235,7 @@ export async function run(config: LowrankConfig, ctx: RunContext): Promise<Lowra
         n: d.n,
         spectra: { baseline: baseSpectra, ...(trpSpectra ? { trp: trpSpectra } : {}) },
         ...(projector
-          ? { trp: { energy: config.energy, ...(config.speedup ? { speedup: config.speedup } : {}), ramp: config.ramp, period: config.period, nuclear: config.nuclear, projections: projector.projections, projectSeconds: projector.projectMs / 1000 } }
+          ? { trp: { energy: config.energy, ...(config.speedup ? { speedup: config.speedup } : {}), ramp: config.ramp, period: config.period, nuclear: config.nuclear, projections: projector.projectionsPlanned(), projectSeconds: projector.projectMs / 1000 } }
           : {}),
         rankHistory,
         ...(config.speedup && config.cut !== 'threshold' && baseFlops / dec.flopsAfter < config.speedup * (1 - 1e-9)

@@ -31,6 +31,14 @@ describe('CLI commands (real engine, JSON output)', () => {
     expect(j.backend).toBe('wasm');
   });
 
+  it('eval builtin:resnet8-fashion: ≥ 87 % on the first 2,000 Fashion-MNIST test images (its README: 88.51 % on all 10,000)', () => {
+    const r = cli('eval', 'builtin:resnet8-fashion', '--data', 'fashion-mnist', '--limit', '2000', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.n).toBe(2000);
+    expect(j.top1).toBeGreaterThanOrEqual(0.87);
+  });
+
   it('inspect lists every weighted layer; params and FLOPs sum to the model totals', () => {
     const r = cli('inspect', 'builtin:lenet5-mnist', '--json');
     expect(r.code).toBe(0);

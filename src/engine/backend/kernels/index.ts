@@ -5,7 +5,9 @@ import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
 import { fusedBatchNormGradConfig } from './FusedBatchNormGrad';
+import { meanConfig, sumConfig } from './LeadingAxesReduce';
 import { unsortedSegmentSumConfig } from './UnsortedSegmentSum';
+import { STOCK_KERNELS, type StockKernels } from './wasmBackend';
 
 export { fusedBatchNormGradConfig };
 
@@ -15,19 +17,17 @@ export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   unsortedSegmentSumConfig,
+  sumConfig,
+  meanConfig,
 ];
 
-interface Stock {
-  kernels: Map<string, tf.KernelConfig>;
-  batchNormGrad: tf.GradConfig | undefined;
-}
-// What was registered before ours (stock tfjs has Conv2DBackpropInput and the FusedBatchNorm gradient),
-// captured once per process (tfjs's registry is global, this module may be loaded more than once) so that
-// unregisterWasmTrainingKernels() can put it back.
-const STOCK = Symbol.for('layerlens.wasmStockKernels');
+// What was registered before ours (stock tfjs has Conv2DBackpropInput, Sum, Mean and the FusedBatchNorm
+// gradient), captured once per process (tfjs's registry is global, this module may be loaded more than once)
+// so that unregisterWasmTrainingKernels() can put it back and our Sum/Mean can fall back to it.
+const STOCK = STOCK_KERNELS;
 
-function captureStock(): Stock {
-  const g = globalThis as { [STOCK]?: Stock };
+function captureStock(): StockKernels {
+  const g = globalThis as { [STOCK]?: StockKernels };
   if (g[STOCK] == null) {
     const kernels = new Map<string, tf.KernelConfig>();
     for (const k of wasmTrainingKernels) {

@@ -11,6 +11,18 @@ export interface WasmBackend {
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
 }
 
+/** The wasm kernels registered before the project's (stock tfjs), captured once per process by ./index.ts. */
+export interface StockKernels {
+  kernels: Map<string, tf.KernelConfig>;
+  batchNormGrad: tf.GradConfig | undefined;
+}
+export const STOCK_KERNELS = Symbol.for('layerlens.wasmStockKernels');
+
+/** The stock wasm kernel that one of ours displaced (undefined before capture or where stock has none). */
+export function stockWasmKernel(name: string): tf.KernelConfig | undefined {
+  return (globalThis as { [STOCK_KERNELS]?: StockKernels })[STOCK_KERNELS]?.kernels.get(name);
+}
+
 /** What tfjs passes to a kernel function. */
 export type KernelArgs = Parameters<tf.KernelFunc>[0];
 

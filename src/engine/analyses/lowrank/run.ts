@@ -16,6 +16,7 @@ import { selectRank } from '../../lowrank/rank';
 import { planRanks, type RankPlanRule } from '../../lowrank/plan';
 import { modelSpectra } from '../../lowrank/spectrum';
 import { TrpProjector } from '../../lowrank/trp';
+import type { Scheme } from '../../lowrank/reshape';
 import { Archs, type Arch } from '../../../shared/api';
 import type { LayerSpectrum, LowrankConfigParsed, LowrankLive, LowrankResult } from '../../../shared/api-lowrank';
 
@@ -63,7 +64,7 @@ function recordedArch(meta: Record<string, unknown> | undefined): Arch {
 }
 
 /** Ranks of the selected layers under a rule, from spectra already computed. */
-function ranksOf(model: tf.LayersModel, spectra: LayerSpectrum[], only: string[], rule: RankPlanRule, scheme: LowrankConfig['scheme'] & {}): Record<string, number> {
+function ranksOf(model: tf.LayersModel, spectra: LayerSpectrum[], only: string[], rule: RankPlanRule, scheme: Scheme): Record<string, number> {
   const cands = new Map(candidates(model, scheme).map((c) => [c.name, c]));
   const picked = spectra.filter((s) => only.includes(s.name) && cands.has(s.name));
   return planRanks(picked.map((s) => ({ candidate: cands.get(s.name)!, s: s.singularValues })), rule, scheme, modelFlops(model));
@@ -149,19 +150,19 @@ export async function run(config: LowrankConfig, ctx: RunContext): Promise<Lowra
       probe.dispose();
       if (layerNames.length === 0) throw new UserError('no layer to factorise: the model has no selectable Conv2D/Dense layer (see --layers)');
 
+      const stepsPerEpoch = Math.ceil(Math.min(data.train.n, config.limit ?? data.train.n) / config.batchSize);
       projector = new TrpProjector({
         scheme: config.scheme,
         energy: config.energy,
         rule: trainRule,
         ramp: config.ramp,
-        totalSteps: Math.ceil(Math.min(data.train.n, config.limit ?? data.train.n) / config.batchSize) * config.epochs,
+        totalSteps: stepsPerEpoch * config.epochs,
         period: config.period,
         nuclear: config.nuclear,
         layers: layerNames,
         svdMethod: config.svd,
         fullSubgradient: config.fullSubgradient,
       });
-      const stepsPerEpoch = Math.ceil(Math.min(data.train.n, config.limit ?? data.train.n) / config.batchSize);
       const p = projector;
       const trpHooks: train.TrainHooks = {
         ...initHook,
@@ -180,7 +181,7 @@ export async function run(config: LowrankConfig, ctx: RunContext): Promise<Lowra
           return Object.fromEntries(Object.entries(ranks).map(([k, v]) => [`rank:${k}`, v]));
         },
       };
-      const steps0 = Math.ceil(Math.min(data.train.n, config.limit ?? data.train.n) / config.batchSize) * config.epochs;
+      const steps0 = stepsPerEpoch * config.epochs; // the baseline's steps: TRP's steps are charted after them
       const r2 = await train.run(
         { ...tcfg, out: join(out, TRP_DIR) },
         slice(ctx, 0.42, 0.84, (m) => ({ ...m, phase: 1, ...(typeof m.step === 'number' ? { step: m.step + steps0 } : {}) })),

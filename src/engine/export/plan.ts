@@ -5,8 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '../backend/tf';
 import { UserError } from '../core/errors';
-import type { LoadedModel } from '../models/io';
-import { layersCosts, prod } from '../models/flops';
+import { layersRunnable, layersWithWeights, type LoadedModel, type Runnable } from '../models/model';
+import { graphCosts, layersCosts, prod, type LayerCost } from '../models/flops';
+import { graphNodes } from '../formats/tfjs-graph/graphdef';
 import { dequantize, quantize, storageBits, type QuantizedTensor, type QuantSpec } from '../quant/quantizers';
 import { Policy as PolicySchema } from '../../shared/common';
 import { flat } from '../formats/tfjs-weights';
@@ -47,8 +48,10 @@ export interface PlanLayer {
 
 export interface ExportPlan {
   source: LoadedModel;
-  /** the simulated model (owns its own weights; dispose with the plan) */
-  model: tf.LayersModel;
+  /** the simulated model, every output (owns its own weights; dispose with the plan) */
+  run: Runnable;
+  /** the simulated model as a tfjs layers model, when the source has one (layers-based targets write from it) */
+  model?: tf.LayersModel;
   layers: PlanLayer[];
   policy?: ParsedPolicy;
   dispose(): void;
@@ -78,10 +81,23 @@ export function parsePolicy(p: unknown, where = 'policy'): ParsedPolicy {
   return r.data as ParsedPolicy;
 }
 
+/** Nodes with weights of any loaded model: layers of a layers model, weighted ops of a graph model. */
+export async function modelNodes(m: LoadedModel): Promise<LayerCost[]> {
+  if (m.layers) return layersCosts(m.layers);
+  const nodes = m.graph ? graphNodes(m.graph) : undefined;
+  if (!m.graph || !nodes) throw new UserError('model has neither layers nor a readable graph', m.path ?? m.ref);
+  return graphCosts(m.graph, nodes);
+}
+
+/** The layers model behind a plan, or one line saying that `target` writes layer topologies only. */
+export function planLayersModel(plan: ExportPlan, target: string): tf.LayersModel {
+  if (plan.model) return plan.model;
+  throw new UserError(`${target} is written from a layer topology; this ${plan.source.format} model has none (export it as tfjs, which keeps its graph)`, plan.source.path ?? plan.source.ref);
+}
+
 /** Builds the plan; the caller keeps ownership of `source`. */
 export async function buildPlan(source: LoadedModel, policy?: ParsedPolicy): Promise<ExportPlan> {
-  if (!source.layers) throw new UserError('export needs a layers model (a TensorFlow.js graph model has no layer topology to re-export)', source.path ?? source.ref);
-  const costs = layersCosts(source.layers);
+  const costs = await modelNodes(source);
   const known = new Set(costs.map((c) => c.name));
   for (const name of Object.keys(policy?.layers ?? {})) {
     if (!known.has(name)) throw new UserError(`policy names layer "${name}" which the model does not have (layers: ${[...known].slice(0, 12).join(', ')})`);
@@ -109,47 +125,18 @@ export async function buildPlan(source: LoadedModel, policy?: ParsedPolicy): Pro
     layers.push(layer);
   }
   // the simulated model: a copy of the source with the dequantized kernels
-  const model = await cloneWithWeights(source.layers, layers);
-  return { source, model, layers, policy, dispose: () => model.dispose() };
+  const values = new Map<string, Float32Array>();
+  for (const l of layers) for (const w of l.weights) values.set(w.name, w.values);
+  if (source.layers) {
+    const model = await layersWithWeights(source.layers, values);
+    return { source, run: layersRunnable(model, false), model, layers, policy, dispose: () => model.dispose() };
+  }
+  const run = await source.withWeights(values);
+  return { source, run, layers, policy, dispose: () => run.dispose() };
 }
 
 /** Topology + weight specs of a layers model, as tfjs would save them. */
-export async function saveArtifacts(m: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await m.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-    }),
-  );
-  if (!artifacts) throw new Error('model.save produced no artifacts');
-  return artifacts;
-}
-
-/** A new LayersModel with the same topology and the plan's (simulated) weights, all float32. */
-async function cloneWithWeights(m: tf.LayersModel, layers: PlanLayer[]): Promise<tf.LayersModel> {
-  const a = await saveArtifacts(m);
-  const byName = new Map<string, Float32Array>();
-  for (const l of layers) for (const w of l.weights) byName.set(w.name, w.values);
-  const specs = a.weightSpecs ?? [];
-  const data = a.weightData ? new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData)) : new Uint8Array(0);
-  const parts: Uint8Array[] = [];
-  let o = 0;
-  for (const s of specs) {
-    const n = s.shape.reduce((x, y) => x * y, 1);
-    const bytes = n * (s.dtype === 'float32' || s.dtype === 'int32' ? 4 : 1);
-    const v = byName.get(s.name);
-    parts.push(v && s.dtype === 'float32' ? new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength)) : data.slice(o, o + bytes));
-    o += bytes;
-  }
-  const joined = new Uint8Array(parts.reduce((x, p) => x + p.byteLength, 0));
-  let k = 0;
-  for (const p of parts) {
-    joined.set(p, k);
-    k += p.byteLength;
-  }
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: a.modelTopology, weightSpecs: specs, weightData: joined.buffer, format: a.format }), { strict: true });
-}
+export { layersArtifacts as saveArtifacts } from '../models/model';
 
 /** Elements of a weight. */
 export const size = (w: { shape: number[] }) => prod(w.shape);

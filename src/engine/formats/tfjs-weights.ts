@@ -185,3 +185,15 @@ export function stageFile(file: string, data: string | Uint8Array): string {
     throw e;
   }
 }
+
+/** Which tfjs format a file is, by its JSON; null for anything else (not JSON, missing, a folder). */
+export function sniffTfjsFormat(file: string): TfjsFormat | null {
+  try {
+    if (!existsSync(file) || !statSync(file).isFile()) return null;
+    const text = readFileSync(file, 'utf8');
+    if (!text.trimStart().startsWith('{')) return null;
+    return detectTfjsFormat(JSON.parse(text));
+  } catch {
+    return null;
+  }
+}

@@ -3,8 +3,8 @@
 // element (its inference form y = a·x + b). Layers without weights count 0. A spatial size that is unknown
 // (null in the input shape) gives 0 FLOPs rather than a guess.
 import * as tf from '../backend/tf';
-import type { GraphNodeDef } from '../formats/tfjs-graph';
-import { inputNode } from '../formats/tfjs-graph';
+import type { GraphNodeDef } from '../formats/tfjs-graph/graphdef';
+import { inputNode } from '../formats/tfjs-graph/graphdef';
 
 export type Shape = (number | null)[];
 

@@ -1,34 +1,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '../backend/tf';
+import type * as tf from '../backend/tf';
 import { UserError } from '../core/errors';
 import { readTfjsFile } from '../formats/tfjs-weights';
-import { layersModelFromFile, writeLayersModel } from '../formats/tfjs-layers';
-import { graphModelFromFile } from '../formats/tfjs-graph';
+import { writeLayersModel } from '../formats/tfjs-layers';
+import { formatOf } from '../formats';
+import type { LoadedModel } from './model';
 
-export interface LoadedModel {
-  ref: string;
-  name: string;
-  format: 'tfjs-layers' | 'tfjs-graph' | 'builtin' | 'onnx';
-  /** with the batch dimension first (null when free) */
-  inputShape: (number | null)[];
-  layers?: tf.LayersModel;
-  graph?: tf.GraphModel;
-  /** one output tensor; extra outputs of multi-output models are disposed */
-  predict(x: tf.Tensor): tf.Tensor;
-  /**
-   * Optional asynchronous evaluator that takes precedence for accuracy where present: ONNX models run in
-   * ONNX Runtime (the file itself), while `predict`/`layers` is the converted tfjs model that inspection and
-   * the other analyses use.
-   */
-  predictAsync?(x: tf.Tensor): Promise<tf.Tensor>;
-  dispose(): void;
-  /** absolute path of model.json, when the model came from a file */
-  path?: string;
-  /** the model.json's userDefinedMetadata */
-  metadata?: Record<string, unknown>;
-}
+export { wrapLayersModel, needsLayers, type LoadedModel, type ModelOutput, type Runnable } from './model';
 
 /** The folder holding package.json: found by walking up, so it works from src/ and from a bundle in out/. */
 export function repoRoot(): string {
@@ -80,58 +60,14 @@ export function resolveModelRef(ref: string): { file: string; name: string; buil
   return { file, name, builtin: false };
 }
 
-function firstOutput(y: tf.Tensor | tf.Tensor[] | tf.NamedTensorMap): tf.Tensor {
-  const all = y instanceof tf.Tensor ? [y] : Array.isArray(y) ? y : Object.values(y);
-  for (const t of all.slice(1)) t.dispose();
-  return all[0];
-}
-
-/** Wraps an in-memory layers model (e.g. fresh from the zoo) in the LoadedModel shape. */
-export function wrapLayersModel(model: tf.LayersModel, opts: { ref?: string; name?: string; format?: LoadedModel['format']; path?: string; metadata?: Record<string, unknown> } = {}): LoadedModel {
-  return {
-    ref: opts.ref ?? `memory:${model.name}`,
-    name: opts.name ?? model.name,
-    format: opts.format ?? 'tfjs-layers',
-    inputShape: [...(model.inputs[0]?.shape ?? [null])],
-    layers: model,
-    predict: (x) => firstOutput(model.predict(x)),
-    dispose: () => model.dispose(),
-    path: opts.path,
-    metadata: opts.metadata,
-  };
-}
-
+/** Opens a model through the first format of the registry that recognises the file. */
 export async function loadModel(ref: string): Promise<LoadedModel> {
   const { file, name, builtin } = resolveModelRef(ref);
-  if (extname(file).toLowerCase() === '.onnx') {
-    const { loadOnnxModel } = await import('../formats/onnx-model');
-    return loadOnnxModel(file, ref, name);
-  }
-  if (extname(file).toLowerCase() === '.llpk') {
-    const { packedModel } = await import('../formats/packed');
-    const p = await packedModel(file);
-    return wrapLayersModel(p.model, { ref, name, format: 'tfjs-layers', path: file, metadata: p.header.metadata });
-  }
-  const f = readTfjsFile(file);
-  const meta = f.json.userDefinedMetadata;
-  const metadata = meta && typeof meta === 'object' && !Array.isArray(meta) ? (meta as Record<string, unknown>) : undefined;
-  if (f.format === 'tfjs-layers') {
-    const model = await layersModelFromFile(f);
-    return wrapLayersModel(model, { ref, name, format: builtin ? 'builtin' : 'tfjs-layers', path: f.file, metadata });
-  }
-  const graph = await graphModelFromFile(f);
-  const shape = graph.inputs[0]?.shape;
-  return {
-    ref,
-    name,
-    format: builtin ? 'builtin' : 'tfjs-graph',
-    inputShape: shape ? shape.map((d) => (d < 0 ? null : d)) : [null],
-    graph,
-    predict: (x) => firstOutput(graph.predict(x)),
-    dispose: () => graph.dispose(),
-    path: f.file,
-    metadata,
-  };
+  const format = formatOf(file);
+  if (format?.load) return format.load({ file, ref, name, builtin });
+  // nothing recognised it: the tfjs reader says precisely why (missing, a folder, not JSON, no modelTopology …)
+  readTfjsFile(file);
+  throw new UserError('not a model this build reads (tfjs layers/graph model.json, .onnx or .llpk)', file);
 }
 
 /** Saves `<dir>/model.json` + `<dir>/weights.bin` atomically; returns the model.json path. */

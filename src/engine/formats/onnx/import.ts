@@ -4,10 +4,10 @@
 // DequantizeLinear on constant weights (QDQ models, ours included). ONNX feature maps are NCHW; the tfjs model
 // is NHWC with transposed weights, and Flatten of an NCHW map becomes Permute + Flatten so Dense weights keep
 // their meaning. Evaluation of the file itself stays with ONNX Runtime.
-import * as tf from '../backend/tf';
-import { UserError } from '../core/errors';
-import { transpose } from './onnx-export';
-import { attrFloat, attrInt, attrInts, attrString, constantValues, dimsOf, metadataOf, opsetOf, prod, type ModelProto, type NodeProto } from './onnx';
+import * as tf from '../../backend/tf';
+import { UserError } from '../../core/errors';
+import { transpose } from './export';
+import { attrFloat, attrInt, attrInts, attrString, constantValues, dimsOf, metadataOf, opsetOf, prod, type ModelProto, type NodeProto } from './proto';
 
 export const IMPORT_OPSETS = { min: 11, max: 21 };
 
@@ -23,6 +23,8 @@ export interface OnnxImport {
   inputLayout: 'NCHW' | 'NHWC' | 'NC';
   opset: number;
   metadata: Record<string, string>;
+  /** the graph's output names, in order (the model's outputs follow them) */
+  outputNames: string[];
 }
 
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_').replace(/^_+/, '') || 'node';
@@ -236,11 +238,17 @@ export function onnxToLayers(m: ModelProto, where: string): OnnxImport {
     vals.set(out, r);
   });
 
-  const outName = g.output?.[0]?.name ?? '';
-  const last = vals.get(outName);
-  if (!last) throw new UserError(`graph output ${outName} is produced by no supported node`, where);
-  const model = tf.model({ inputs: input, outputs: last.sym, name: safeName(g.name || 'onnx_model') });
-  return { model, inputLayout, opset, metadata: meta };
+  // every graph output, in the file's order; a feature map goes back to the file's own NCHW layout
+  const outputNames = (g.output ?? []).map((o) => o.name ?? '');
+  if (outputNames.length === 0) throw new UserError('the graph has no outputs', where);
+  const outs = outputNames.map((name, k) => {
+    const v = vals.get(name);
+    if (!v) throw new UserError(`graph output ${name} is produced by no supported node`, where);
+    if (v.layout === 'nchw' && v.sym.shape.length === 4) return tf.layers.permute({ dims: [3, 1, 2], name: `output_${k}_to_nchw` }).apply(v.sym) as tf.SymbolicTensor;
+    return v.sym;
+  });
+  const model = tf.model({ inputs: input, outputs: outs.length === 1 ? outs[0] : outs, name: safeName(g.name || 'onnx_model') });
+  return { model, inputLayout, opset, metadata: meta, outputNames };
 }
 
 export function onnxDims(m: ModelProto): number[] {

@@ -4,10 +4,9 @@
 // codebook kernels get the converter's per-tensor rule and a flag, since a manifest has one scale per tensor.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import * as tf from '../backend/tf';
-import { isAffine } from '../quant/quantizers';
-import type { ExportPlan } from '../export/plan';
-import { saveArtifacts } from '../export/plan';
+import * as tf from '../../backend/tf';
+import { isAffine } from '../../quant/quantizers';
+import type { ExportPlan } from '../../export/plan';
 
 export type TfjsDtype = 'float32' | 'float16' | 'uint8' | 'uint16' | 'policy';
 export const TFJS_DTYPES: TfjsDtype[] = ['float32', 'float16', 'uint8', 'uint16', 'policy'];
@@ -84,10 +83,12 @@ function bytesOf(codes: Int32Array, dtype: 'uint8' | 'uint16'): Uint8Array {
   return out;
 }
 
-/** Writes `<dir>/model.json` + `group1-shard{k}of{n}.bin`; returns the files and the bytes of every weight. */
-export async function writeTfjsExport(plan: ExportPlan, dir: string, dtype: TfjsDtype, metadata: Record<string, unknown>): Promise<TfjsExportResult> {
+/**
+ * Writes `<dir>/model.json` + `group1-shard{k}of{n}.bin` from the artifacts of the source (a layers topology or a
+ * graph) with the plan's weights; returns the files and the bytes of every weight.
+ */
+export async function writeTfjsExport(plan: ExportPlan, a: tf.io.ModelArtifacts, dir: string, dtype: TfjsDtype, metadata: Record<string, unknown>): Promise<TfjsExportResult> {
   const out = resolve(dir);
-  const a = await saveArtifacts(plan.model);
   const specs = a.weightSpecs ?? [];
   const layerOf = new Map<string, { layer: string; values: Float32Array; main: boolean; plan: ExportPlan['layers'][number] }>();
   for (const l of plan.layers) l.weights.forEach((w, i) => layerOf.set(w.name, { layer: l.name, values: w.values, main: i === l.main, plan: l }));
@@ -100,10 +101,18 @@ export async function writeTfjsExport(plan: ExportPlan, dir: string, dtype: Tfjs
   const weights: TfjsWeightOut[] = [];
   for (const s of specs) {
     const n = s.shape.reduce((x, y) => x * y, 1);
-    const width = s.dtype === 'float32' || s.dtype === 'int32' ? 4 : 1;
+    const sq = s.quantization?.dtype;
+    const width = sq ? (sq === 'uint8' ? 1 : 2) : s.dtype === 'float32' || s.dtype === 'int32' ? 4 : 1;
     const own = layerOf.get(s.name);
-    const values = own?.values ?? new Float32Array(all.buffer.slice(off, off + n * width));
+    const raw = all.slice(off, off + n * width);
     off += n * width;
+    if (!own && (sq || s.dtype !== 'float32')) {
+      // not a weight of the plan and not plain float (a graph's int32 shapes, a stored-quantized constant): as it was
+      entries.push(s);
+      weights.push({ name: s.name, layer: s.name.split('/')[0], bytes: raw.byteLength, storage: sq ?? s.dtype, data: raw });
+      continue;
+    }
+    const values = own?.values ?? new Float32Array(raw.buffer);
     const layer = own?.layer ?? s.name.split('/')[0];
     let entry: tf.io.WeightsManifestEntry = { name: s.name, shape: s.shape, dtype: s.dtype };
     let data: Uint8Array;
@@ -169,12 +178,13 @@ export async function writeTfjsExport(plan: ExportPlan, dir: string, dtype: Tfjs
   rmSync(join(out, 'model.json'), { force: true });
   paths.forEach((p, i) => writeFileSync(join(out, p), blob.subarray(i * SHARD_BYTES, Math.min(total, (i + 1) * SHARD_BYTES))));
   const json = {
-    format: 'layers-model',
+    format: a.format ?? 'layers-model',
     generatedBy: a.generatedBy,
     convertedBy: 'layerlens export',
     modelTopology: a.modelTopology,
+    ...(a.signature ? { signature: a.signature } : {}),
     weightsManifest: [{ paths, weights: entries }],
-    userDefinedMetadata: metadata,
+    userDefinedMetadata: { ...(a.userDefinedMetadata ?? {}), ...metadata },
   };
   writeFileSync(join(out, 'model.json'), JSON.stringify(json));
   return { files: [join(out, 'model.json'), ...paths.map((p) => join(out, p))], weights, flags, storage };

@@ -4,8 +4,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { UserError } from '../core/errors';
-import { flat } from './tfjs-weights';
+import { UserError } from '../../core/errors';
+import { flat } from '../tfjs-weights';
 
 export const onnx = onnxProto.onnx;
 export type ModelProto = onnxProto.onnx.ModelProto;

@@ -1,12 +1,14 @@
 // AIMET quantization encodings, version 1.0.0 (lists; docs/peers.md §2.5), written beside a float ONNX file
 // whose weights are already the simulated (fake-quantized) values, as AIMET itself exports. Offsets follow the
 // QNN convention real = (q + offset)·scale with q unsigned in [0, 2^bw − 1], i.e. offset = −(unsigned zero point).
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { UserError } from '../core/errors';
-import { isAffine } from '../quant/quantizers';
-import type { PlanLayer } from '../export/plan';
-import { flat } from './tfjs-weights';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FormatModule } from '../format';
+import { verifyOnnxFile, writeOnnxFile, type OnnxWritten } from '../onnx';
+import { UserError } from '../../core/errors';
+import { isAffine } from '../../quant/quantizers';
+import type { PlanLayer } from '../../export/plan';
+import { flat } from '../tfjs-weights';
 
 export interface AimetParamEncoding {
   name: string;
@@ -89,3 +91,30 @@ export function applyEncoding(values: Float32Array, enc: AimetParamEncoding): Fl
   }
   return out;
 }
+
+/** AIMET: a float ONNX file of the simulated weights plus model.encodings beside it. */
+export const aimetFormat: FormatModule = {
+  name: 'aimet',
+  target: 'aimet',
+  canWrite: (plan) => !!plan.model,
+  async write(s, dir, opts) {
+    const w = writeOnnxFile(s, dir, 'float', opts.metadata);
+    const flag = (l: string, f: string) => w.flags.set(l, [...(w.flags.get(l) ?? []), f]);
+    const kernelOf = new Map<string, string>();
+    for (const l of s.plan.layers) if (l.main >= 0) kernelOf.set(l.name, l.weights[l.main].name.replace(/[^A-Za-z0-9_./-]/g, '_'));
+    const enc = aimetEncodings(s.plan.layers, (l) => kernelOf.get(l), flag);
+    const file = join(dir, 'model.encodings');
+    writeFileSync(file, JSON.stringify(enc, null, 1));
+    for (const l of s.plan.layers) if (l.q) w.storage.set(l.name, l.q.codebook ? 'float32 (no encoding)' : `float32 + ${l.bits}-bit encoding`);
+    return { ...w, files: [...w.files, file], extra: { ...w.extra, encodings: file } };
+  },
+  async verify(s, w, _dir, ctx) {
+    const x = w.extra as OnnxWritten & { encodings: string };
+    const encs = new Map(readAimetEncodings(x.encodings).param_encodings.map((e) => [e.name, e]));
+    const transform = (tensor: string, v: Float32Array) => {
+      const e = encs.get(tensor);
+      return e ? applyEncoding(v, e) : v;
+    };
+    return verifyOnnxFile(s, { ...w, extra: { ...x, transform } }, ctx);
+  },
+};

@@ -4,11 +4,11 @@
 //   'float': float32 initializers (the simulated, i.e. dequantized, values)
 //   'qdq':   quantized kernels as integer initializers → DequantizeLinear (per-axis on axis 0); int4/uint4
 //            packed two per byte for codes that fit 4 bits, int8/uint8 for 5–8, int16/uint16 up to 16.
-import * as tf from '../backend/tf';
-import { UserError } from '../core/errors';
-import { isAffine } from '../quant/quantizers';
-import type { PlanLayer } from '../export/plan';
-import { DT, DT_NAME, chooseContainer, floatAttr, floatTensor, intTensor, int64Tensor, intAttr, intsAttr, prod, stringAttr, type NodeProto, type TensorProto } from './onnx';
+import * as tf from '../../backend/tf';
+import { UserError } from '../../core/errors';
+import { isAffine } from '../../quant/quantizers';
+import type { PlanLayer } from '../../export/plan';
+import { DT, DT_NAME, chooseContainer, floatAttr, floatTensor, intTensor, int64Tensor, intAttr, intsAttr, prod, stringAttr, type NodeProto, type TensorProto } from './proto';
 import type onnxProto from 'onnx-proto';
 
 export const EXPORT_OPSET = 21;

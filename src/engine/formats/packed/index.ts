@@ -1,15 +1,19 @@
 // LayerLens packed format (.llpk): really b bits per quantized weight, plus per-channel scales/zero points or
 // codebooks, plus the tfjs layers topology so the reader rebuilds a runnable model. Layout in
 // docs/packed-format.md. The reader checks magic, version, lengths and a CRC-32 and gives one-line errors.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
-import * as tf from '../backend/tf';
-import { UserError } from '../core/errors';
-import { dequantize, type QuantizedTensor, type QuantSpec } from '../quant/quantizers';
-import type { ExportPlan } from '../export/plan';
-import { saveArtifacts } from '../export/plan';
-import { flat } from './tfjs-weights';
+import * as tf from '../../backend/tf';
+import { UserError } from '../../core/errors';
+import { dequantize, type QuantizedTensor, type QuantSpec } from '../../quant/quantizers';
+import type { ExportPlan } from '../../export/plan';
+import { planLayersModel } from '../../export/plan';
+import { layersArtifacts } from '../../models/model';
+import { flat } from '../tfjs-weights';
+import type { FormatModule } from '../format';
+import { wrapLayersModel } from '../../models/model';
+import { maxAbs, predictAll, tfPredictor } from '../../export/verify';
 
 export const PACKED_MAGIC = 'LLPK';
 export const PACKED_VERSION = 1;
@@ -74,7 +78,7 @@ export interface PackedWriteResult {
 
 /** Writes the plan as one .llpk file. */
 export async function writePacked(plan: ExportPlan, file: string, metadata: Record<string, unknown>): Promise<PackedWriteResult> {
-  const a = await saveArtifacts(plan.model);
+  const a = await layersArtifacts(planLayersModel(plan, 'the packed format'));
   const chunks: Uint8Array[] = [];
   let size = 0;
   const put = (b: Uint8Array): [number, number] => {
@@ -236,3 +240,55 @@ export async function packedModel(path: string): Promise<{ model: tf.LayersModel
     throw new UserError(`cannot build the model from the packed file: ${flat(e)}`, file);
   }
 }
+
+/** The LayerLens packed format (.llpk): real b-bit codes; read back into a runnable layers model. */
+export const packedFormat: FormatModule = {
+  name: 'packed',
+  target: 'packed',
+  match(file) {
+    if (extname(file).toLowerCase() === '.llpk') return true;
+    try {
+      if (!existsSync(file) || !statSync(file).isFile()) return false;
+      const fd = openSync(file, 'r');
+      const b = Buffer.alloc(4);
+      readSync(fd, b, 0, 4, 0);
+      closeSync(fd);
+      return b.toString('latin1') === PACKED_MAGIC;
+    } catch {
+      return false;
+    }
+  },
+  async load({ file, ref, name }) {
+    const p = await packedModel(file);
+    return wrapLayersModel(p.model, { ref, name, format: 'tfjs-layers', path: resolve(file), metadata: p.header.metadata });
+  },
+  canWrite: (plan) => !!plan.model,
+  async write(s, dir, opts) {
+    mkdirSync(dir, { recursive: true });
+    const w = await writePacked(s.plan, join(dir, 'model.llpk'), opts.metadata);
+    return { files: [w.file], bytes: w.layerBytes, data: w.layerData, storage: new Map(), flags: new Map(), extra: w.file };
+  },
+  async verify(s, w, _dir, ctx) {
+    ctx.progress({ fraction: 0.5, stage: 'reloading with the packed reader' });
+    const { model, tensors } = await packedModel(w.extra as string);
+    try {
+      const byName = new Map(tensors.map((t) => [t.entry.name, t]));
+      const errors = new Map<string, number>();
+      for (const l of s.plan.layers) {
+        let e = 0;
+        l.weights.forEach((wt, i) => {
+          const t = byName.get(wt.name);
+          e = Math.max(e, t ? maxAbs(wt.values, t.values) : Infinity);
+          // exact round trip: the codes themselves must come back
+          if (i === l.main && l.q && t?.q && maxAbs(l.q.codes, t.q.codes) !== 0) e = Infinity;
+        });
+        errors.set(l.name, e);
+        if (l.main >= 0) w.storage.set(l.name, l.q ? `${byName.get(l.weights[l.main].name)?.entry.bits ?? l.bits}-bit ${l.q.codebook ? 'codebook' : 'affine'}` : 'float32');
+      }
+      const reloaded = await predictAll(s.evalSet.x, s.evalSet.n, s.evalSet.shape, tfPredictor(model, s.evalSet.shape), ctx, s.evalSet.batch);
+      return { errors, reloaded, runtime: 'layerlens packed reader' };
+    } finally {
+      model.dispose();
+    }
+  },
+};

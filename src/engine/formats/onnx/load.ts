@@ -1,11 +1,11 @@
 // A .onnx file as a LoadedModel: the converted tfjs model for inspection and analyses, ONNX Runtime on the
 // file itself for evaluation, and the agreement of the two measured at load.
-import * as tf from '../backend/tf';
-import { makeRng } from '../core/random';
-import type { LoadedModel } from '../models/io';
-import { ortPredict, ortSession } from '../export/ort';
-import { readOnnxFile } from './onnx';
-import { onnxDims, onnxToLayers } from './onnx-import';
+import * as tf from '../../backend/tf';
+import { makeRng } from '../../core/random';
+import { wrapLayersModel, type LoadedModel } from '../../models/model';
+import { ortPredict, ortSession } from '../../export/ort';
+import { readOnnxFile } from './proto';
+import { onnxDims, onnxToLayers } from './import';
 
 export async function loadOnnxModel(file: string, ref: string, name: string): Promise<LoadedModel> {
   const f = readOnnxFile(file);
@@ -43,22 +43,23 @@ export async function loadOnnxModel(file: string, ref: string, name: string): Pr
     own = null;
   }
   const ownLl = (own as { layerlens?: Record<string, unknown> } | null)?.layerlens;
-  return {
+  const base = wrapLayersModel(imp.model, {
     ref,
     name,
     format: 'onnx',
-    inputShape,
-    layers: imp.model,
-    predict: (x) => imp.model.predict(x) as tf.Tensor,
+    path: f.file,
+    outputNames: imp.outputNames,
+    metadata: {
+      ...(ownLl ? { layerlens: { ...((ownLl.source as Record<string, unknown> | null) ?? {}), export: ownLl.export, policy: ownLl.policy } } : {}),
+      onnx: { opset: imp.opset, producer: f.model.producerName ?? '', inputLayout: imp.inputLayout, conversionMaxDiff },
+    },
+  });
+  return {
+    ...base,
     predictAsync,
     dispose: () => {
       imp.model.dispose();
       void session.release();
-    },
-    path: f.file,
-    metadata: {
-      ...(ownLl ? { layerlens: { ...((ownLl.source as Record<string, unknown> | null) ?? {}), export: ownLl.export, policy: ownLl.policy } } : {}),
-      onnx: { opset: imp.opset, producer: f.model.producerName ?? '', inputLayout: imp.inputLayout, conversionMaxDiff },
     },
   };
 }

@@ -2,10 +2,15 @@
 // file:// handler, which plain @tensorflow/tfjs lacks in Node.
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import * as tf from '../backend/tf';
-import { UserError } from '../core/errors';
-import type { TfjsFile } from './tfjs-weights';
-import { checkFinite, flat, readTfjsFile, shapeText, stageFile } from './tfjs-weights';
+import * as tf from '../../backend/tf';
+import { UserError } from '../../core/errors';
+import type { TfjsFile } from '../tfjs-weights';
+import { checkFinite, flat, readTfjsFile, shapeText, sniffTfjsFormat, stageFile } from '../tfjs-weights';
+import type { FormatModule } from '../format';
+import { layersArtifacts, wrapLayersModel } from '../../models/model';
+import { planLayersModel } from '../../export/plan';
+import { maxAbs, predictAll, tfPredictor, type ExportSession, type Written } from '../../export/verify';
+import { writeTfjsExport, type TfjsExportResult } from './export';
 
 /** Builds the model from an already checked file; shape and name mismatches become one-line UserErrors. */
 export async function layersModelFromFile(f: TfjsFile): Promise<tf.LayersModel> {
@@ -91,4 +96,55 @@ export async function writeLayersModel(model: tf.LayersModel, dir: string, metad
   renameSync(tmpWeights, join(out, 'weights.bin'));
   renameSync(tmpJson, jsonPath);
   return jsonPath;
+}
+
+const metadataOf = (f: TfjsFile) => {
+  const m = f.json.userDefinedMetadata;
+  return m && typeof m === 'object' && !Array.isArray(m) ? (m as Record<string, unknown>) : undefined;
+};
+
+/** The tfjs layers format: model.json (format "layers-model") + shards; writes the export target `tfjs`. */
+export const tfjsLayersFormat: FormatModule = {
+  name: 'tfjs-layers',
+  target: 'tfjs',
+  match: (file) => sniffTfjsFormat(file) === 'tfjs-layers',
+  async load({ file, ref, name, builtin }) {
+    const f = readTfjsFile(file);
+    const model = await layersModelFromFile(f);
+    return wrapLayersModel(model, { ref, name, format: builtin ? 'builtin' : 'tfjs-layers', path: f.file, metadata: metadataOf(f) });
+  },
+  canWrite: (plan) => !!plan.model,
+  async write(s, dir, opts) {
+    const a = await layersArtifacts(planLayersModel(s.plan, 'a tfjs layers model'));
+    return tfjsWritten(await writeTfjsExport(s.plan, a, dir, opts.tfjsDtype ?? 'float32', opts.metadata));
+  },
+  async verify(s, _w, dir, ctx) {
+    ctx.progress({ fraction: 0.5, stage: 'reloading with tf.loadLayersModel' });
+    const { model } = await readLayersModel(join(dir, 'model.json'));
+    try {
+      const got = new Map(model.weights.map((w) => [w.originalName, w.read().dataSync() as Float32Array]));
+      const reloaded = await predictAll(s.evalSet.x, s.evalSet.n, s.evalSet.shape, tfPredictor(model, s.evalSet.shape), ctx, s.evalSet.batch);
+      return { errors: weightErrors(s, got), reloaded, runtime: 'tf.loadLayersModel' };
+    } finally {
+      model.dispose();
+    }
+  },
+};
+
+/** Per plan layer: max |reloaded − simulated| over its weights. */
+export function weightErrors(s: ExportSession, got: Map<string, ArrayLike<number>>): Map<string, number> {
+  const errors = new Map<string, number>();
+  for (const l of s.plan.layers) errors.set(l.name, Math.max(0, ...l.weights.map((w) => maxAbs(w.values, got.get(w.name) ?? []))));
+  return errors;
+}
+
+/** A tfjs writer's result as the registry's Written. */
+export function tfjsWritten(r: TfjsExportResult): Written {
+  const bytes = new Map<string, number>();
+  const data = new Map<string, Uint8Array[]>();
+  for (const w of r.weights) {
+    bytes.set(w.layer, (bytes.get(w.layer) ?? 0) + w.bytes);
+    data.set(w.layer, [...(data.get(w.layer) ?? []), w.data]);
+  }
+  return { files: r.files, bytes, data, storage: r.storage, flags: r.flags };
 }

@@ -1,0 +1,141 @@
+// TensorFlow.js graph models (format "graph-model", a GraphDef as JSON). Float16 and affine uint8/uint16 weight
+// storage is accepted; tfjs dequantizes it on load. Written back (export target `tfjs`) with the same graph and
+// the plan's weights, quantized kernels stored on their own grid where the manifest can.
+import * as tf from '../../backend/tf';
+import { UserError } from '../../core/errors';
+import type { TfjsFile } from '../tfjs-weights';
+import { flat, readTfjsFile, shapeText } from '../tfjs-weights';
+import { topologies, type GraphNodeDef } from './graphdef';
+import { join } from 'node:path';
+import type { FormatModule } from '../format';
+import { firstOf, replaceWeightData, type LoadedModel, type ModelOutput, type Runnable } from '../../models/model';
+import { predictAll, tfPredictor } from '../../export/verify';
+import { sniffTfjsFormat } from '../tfjs-weights';
+import { writeTfjsExport } from '../tfjs-layers/export';
+import { tfjsWritten, weightErrors } from '../tfjs-layers';
+
+export { graphNodes, inputNode, type GraphAttr, type GraphNodeDef } from './graphdef';
+
+/** Every Const of the main graph must have its value in the manifest, with the shape the node declares. */
+function checkConsts(f: TfjsFile, nodes: GraphNodeDef[]): void {
+  const specs = new Map(f.specs.map((s) => [s.name, s]));
+  for (const n of nodes) {
+    if (n.op !== 'Const') continue;
+    const s = specs.get(n.name);
+    if (!s) throw new UserError(`constant ${n.name} has no weight in the weights manifest`, f.file);
+    const dims = n.attr?.value?.tensor?.tensorShape?.dim;
+    if (dims) {
+      const declared = dims.map((d) => Number(d.size ?? 0));
+      if (declared.length !== s.shape.length || declared.some((d, i) => d !== s.shape[i]))
+        {throw new UserError(`shape mismatch: weight ${n.name} is ${shapeText(s.shape)} in the weights manifest but its node declares ${shapeText(declared)}`, f.file);}
+    }
+  }
+}
+
+export async function graphModelFromFile(f: TfjsFile): Promise<tf.GraphModel> {
+  if (f.format !== 'tfjs-graph') throw new UserError('is a TensorFlow.js layers model, not a graph model', f.file);
+  const topo = f.json.modelTopology as { node?: unknown };
+  if (!Array.isArray(topo.node)) throw new UserError('graph model has no node list in modelTopology', f.file);
+  const nodes = topo.node as GraphNodeDef[];
+  nodes.forEach((n, i) => {
+    if (!n || typeof n.name !== 'string' || typeof n.op !== 'string') throw new UserError(`modelTopology.node[${i}] has no name or op`, f.file);
+  });
+  checkConsts(f, nodes);
+  const model = await graphFromArtifacts(f.artifacts, f.file);
+  topologies.set(model, nodes);
+  sources.set(model, f);
+  return model;
+}
+
+const sources = new WeakMap<tf.GraphModel, TfjsFile>();
+
+/** The checked file a graph model was read from (its artifacts are what export and withWeights rebuild from). */
+export function graphSource(model: tf.GraphModel): TfjsFile | undefined {
+  return sources.get(model);
+}
+
+async function graphFromArtifacts(a: tf.io.ModelArtifacts, where: string): Promise<tf.GraphModel> {
+  try {
+    // tfjs reads versions.producer unconditionally; hand-written GraphDefs often omit it
+    const topo = a.modelTopology as { versions?: unknown };
+    const artifacts = { ...a, modelTopology: { ...topo, versions: topo.versions ?? {} } };
+    return await tf.loadGraphModel(tf.io.fromMemory(artifacts));
+  } catch (e) {
+    throw new UserError(`cannot build the graph model: ${flat(e)}`, where);
+  }
+}
+
+const dims = (s: number[] | undefined) => (s ?? [null as unknown as number]).map((d) => (d === null || d < 0 ? null : d));
+
+/** Runs a graph model, every output named by its tensor name (e.g. "Identity_1:0"). */
+export function graphRunnable(graph: tf.GraphModel, own: boolean): Runnable {
+  const outputs: ModelOutput[] = graph.outputs.map((o) => ({ name: o.name, shape: dims(o.shape) }));
+  const names = graph.outputNodes;
+  return {
+    outputs,
+    predictAll: (x) => {
+      const ys = graph.execute(x, names);
+      const list = Array.isArray(ys) ? ys : [ys];
+      return Object.fromEntries(list.map((t, i) => [outputs[i]?.name ?? names[i], t]));
+    },
+    dispose: () => {
+      if (own) graph.dispose();
+    },
+  };
+}
+
+/** A graph model as a LoadedModel. */
+export function wrapGraphModel(graph: tf.GraphModel, f: TfjsFile, opts: { ref: string; name: string; builtin: boolean }): LoadedModel {
+  const run = graphRunnable(graph, false);
+  const meta = f.json.userDefinedMetadata;
+  return {
+    ref: opts.ref,
+    name: opts.name,
+    format: opts.builtin ? 'builtin' : 'tfjs-graph',
+    inputShape: dims(graph.inputs[0]?.shape),
+    outputs: run.outputs,
+    graph,
+    predict: (x) => firstOf(run.predictAll(x)),
+    predictAll: run.predictAll,
+    async withWeights(values) {
+      const r = replaceWeightData(f.artifacts, values);
+      return graphRunnable(await graphFromArtifacts({ ...f.artifacts, weightSpecs: r.specs, weightData: r.data }, f.file), true);
+    },
+    dispose: () => graph.dispose(),
+    path: f.file,
+    metadata: meta && typeof meta === 'object' && !Array.isArray(meta) ? (meta as Record<string, unknown>) : undefined,
+  };
+}
+
+/** The tfjs graph format: model.json (format "graph-model") + shards; writes the export target `tfjs` for graphs. */
+export const tfjsGraphFormat: FormatModule = {
+  name: 'tfjs-graph',
+  target: 'tfjs',
+  match: (file) => sniffTfjsFormat(file) === 'tfjs-graph',
+  async load({ file, ref, name, builtin }) {
+    const f = readTfjsFile(file);
+    return wrapGraphModel(await graphModelFromFile(f), f, { ref, name, builtin });
+  },
+  canWrite: (plan) => !plan.model && !!plan.source.graph && !!graphSource(plan.source.graph),
+  async write(s, dir, opts) {
+    const f = graphSource(s.plan.source.graph!)!;
+    return tfjsWritten(await writeTfjsExport(s.plan, f.artifacts, dir, opts.tfjsDtype ?? 'float32', opts.metadata));
+  },
+  async verify(s, _w, dir, ctx) {
+    ctx.progress({ fraction: 0.5, stage: 'reloading with tf.loadGraphModel' });
+    const { model } = await readGraphModel(join(dir, 'model.json'));
+    try {
+      const got = new Map(Object.entries(model.weights).map(([k, v]) => [k, v[0].dataSync() as Float32Array]));
+      const reloaded = await predictAll(s.evalSet.x, s.evalSet.n, s.evalSet.shape, tfPredictor(graphRunnable(model, false), s.evalSet.shape), ctx, s.evalSet.batch);
+      return { errors: weightErrors(s, got), reloaded, runtime: 'tf.loadGraphModel' };
+    } finally {
+      model.dispose();
+    }
+  },
+};
+
+/** Reads a graph model.json (+ shards), validated; see tfjs-weights.ts for the checks. */
+export async function readGraphModel(path: string): Promise<{ model: tf.GraphModel; file: TfjsFile }> {
+  const f = readTfjsFile(path);
+  return { model: await graphModelFromFile(f), file: f };
+}

@@ -1,8 +1,5 @@
 // Import boundaries of src/, checked by `npm run depcheck` (a step of `npm test`):
 // the engine is pure (no host imports), the renderer talks only to the shared contract, no cycles.
-// the modules of the one known cycle at the time this check was added (see no-circular below)
-const KNOWN_CYCLE = '^src/engine/(models/io|formats/packed|formats/onnx-(model|import|export)|export/plan)\\.ts$';
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -51,9 +48,7 @@ module.exports = {
       comment: 'no import cycles anywhere in src',
       severity: 'error',
       from: { path: '^src/' },
-      // TEMPORARY: the one known cycle models/io ↔ formats/packed ↔ export/plan ↔ formats/onnx-* is being broken by
-      // the formats registry (issue 10 point 5); a cycle through any other module fails. Remove `viaSomeNot` then.
-      to: { circular: true, viaSomeNot: KNOWN_CYCLE },
+      to: { circular: true },
     },
     {
       name: 'not-to-unresolvable',

@@ -1,6 +1,7 @@
 /** The lowrank part of the API contract: job kinds, methods and responses. api.ts merges it. */
 import { z } from 'zod';
 import { DatasetRef, ModelRef, OutDir } from './common';
+import type { SplitsInfo } from './api-eval';
 
 export const LowrankSchemes = ['channel', 'spatial'] as const;
 export type LowrankScheme = (typeof LowrankSchemes)[number];
@@ -46,6 +47,7 @@ export const LowrankConfig = z
     augment: z.enum(['none', 'shift']).default('none'),
     batchSize: z.number().int().min(1).max(4096).default(64),
     limit: z.number().int().min(1).optional(),
+    /** val images for the per-epoch figures and the val copies of the final three */
     evalLimit: z.number().int().min(1).optional(),
     /** test images for the final three evaluations (baseline, decomposed, post-hoc) */
     testLimit: z.number().int().min(1).optional(),
@@ -135,8 +137,11 @@ export interface LayerDecomposition {
 }
 
 export interface AccuracyResult {
+  /** on val: the rank picker is a choice */
   top1: number;
   n: number;
+  split: 'val';
+  splits: SplitsInfo;
   flops: number;
   baselineFlops: number;
   params: number;
@@ -162,8 +167,12 @@ export interface LowrankResult {
   speedup: number;
   ranks: Record<string, number>;
   layers: LayerDecomposition[];
-  /** test images behind each top-1 */
+  /** test images behind each top-1 above (the reported figures) */
   n: number;
+  split: 'test';
+  /** the same three on val: what a sweep over settings (β, λ, e, speed-up) selects on */
+  val: { baseline: number; decomposed: number; posthoc: number; n: number; split: 'val' };
+  splits: SplitsInfo;
   spectra: { baseline: LayerSpectrum[]; trp?: LayerSpectrum[] };
   trp?: { energy: number; speedup?: number; ramp: number; period: number; nuclear: number; projections: number; projectSeconds: number };
   /** the layer × epoch map of r(e) during TRP training */

@@ -1,5 +1,6 @@
 /** The quant part of the API contract: job kinds, methods and responses. api.ts merges it. */
 import { z } from 'zod';
+import type { SplitsInfo } from './api-eval';
 import { DatasetRef, ModelRef, OutDir } from './common';
 
 const bitsList = z.array(z.number().int().min(2).max(8)).min(1).max(7);
@@ -18,7 +19,7 @@ export const SensitivityConfig = z
     groups: z.array(z.array(z.string().min(1).max(512)).min(1)).default([]),
     /** group the kernels that feed the same Add layer (residual partners) */
     autoGroup: z.boolean().default(false),
-    /** evaluate on the first N examples of a seeded shuffle of the test split (all when absent) */
+    /** evaluate on the first N examples of a seeded shuffle of the val split (all when absent) */
     limit: z.number().int().min(1).optional(),
     /** split the evaluation set into K disjoint seeded subsets and report the spread across them */
     subsets: z.number().int().min(0).max(20).default(0),
@@ -52,9 +53,9 @@ export const QuantizeConfig = z
     batchSize: z.number().int().min(1).max(4096).default(64),
     /** retrain on the first N examples of a seeded shuffle of the train split */
     trainLimit: z.number().int().min(1).optional(),
-    /** episodes are evaluated on this many seeded test examples; the final model on the whole split */
+    /** episodes are evaluated on this many seeded val examples; the final model on the whole test split */
     episodeEvalSize: z.number().int().min(10).default(500),
-    /** final evaluation on the first N test examples (all when absent) */
+    /** step figures on the first N val examples, the final report on the first N test examples (all when absent) */
     evalLimit: z.number().int().min(1).optional(),
     /** dnq controller */
     controller: z.enum(['lstm', 'mlp']).default('lstm'),
@@ -124,8 +125,11 @@ export interface SensitivityResult {
   data: string;
   method: string;
   granularity: string;
+  /** every cell and the baseline are measured on val (a sensitivity map drives choices) */
   baseline: number;
   n: number;
+  split: 'val';
+  splits: SplitsInfo;
   seed: number;
   subsets: number;
   backend: string;
@@ -152,8 +156,12 @@ export interface QuantizeResult {
   data: string;
   policy: Record<string, number>;
   layers: { name: string; params: number; bits: number; method: string; granularity: string }[];
-  baseline: { top1: number; n: number };
-  quantized: { top1: number; n: number };
+  /** the reported figures, on test */
+  baseline: { top1: number; n: number; split: 'test' };
+  quantized: { top1: number; n: number; split: 'test' };
+  /** the same two on val (what a sweep over settings may select on); steps, episodes and references are on val too */
+  val: { baseline: number; quantized: number; n: number; split: 'val' };
+  splits: SplitsInfo;
   /** 32·Σweights / Σ(bits·weights + codebooks/scales), over the quantized kernels */
   compressionRatio: number;
   /** the same with float biases / BN parameters counted */
@@ -164,7 +172,7 @@ export interface QuantizeResult {
   episodes: EpisodeRecord[];
   /** all-layers-at-b references (no retraining, episode subset) for the scatter */
   uniformReferences?: { bits: number; top1: number; compressionRatio: number }[];
-  search?: { episodes: number; evaluated: number; seconds: number; episodesPerMinute: number; evalSize: number; evalSeed: number; bestEpisode: number };
+  search?: { episodes: number; evaluated: number; seconds: number; episodesPerMinute: number; evalSize: number; evalSeed: number; bestEpisode: number; split: 'val' };
   seeds: Record<string, number>;
   backend: string;
   out?: string;
@@ -172,8 +180,11 @@ export interface QuantizeResult {
 }
 export interface PolicyEvalResult {
   policy: Record<string, number>;
+  /** on val: the studio's re-evaluate is a choice */
   top1: number;
   n: number;
+  split: 'val';
+  splits: SplitsInfo;
   baseline: number;
   compressionRatio: number;
   backend: string;

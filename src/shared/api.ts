@@ -8,11 +8,19 @@ import { DatasetRef, ModelRef } from './common';
 import { quantJobs, quantMethods, type QuantResponses } from './api-quant';
 import { lowrankJobs, lowrankMethods, type LowrankResponses } from './api-lowrank';
 import { exportJobs, exportMethods, type ExportResponses } from './api-export';
+import { EvalSplit, type Measured, type SplitsInfo } from './api-eval';
 
 export * from './common';
+export * from './api-eval';
 
 export const Archs = ['lenet5', 'cifar-quick', 'resnet8', 'resnet14', 'resnet20'] as const;
 export type Arch = (typeof Archs)[number];
+
+/** How val is carved from the dataset's train part (defaults: 10 %, seed 4321); recorded with every result. */
+const ValSplitOptions = {
+  valFraction: z.number().gt(0).max(0.5).optional(),
+  valSeed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+};
 
 export const TrainConfig = z
   .object({
@@ -30,8 +38,9 @@ export const TrainConfig = z
     batchSize: z.number().int().min(1).max(4096).default(64),
     /** train on the first N examples of the (seeded, shuffled) train split only */
     limit: z.number().int().min(1).optional(),
-    /** evaluate on the first N test examples after each epoch */
+    /** evaluate on the first N val examples after each epoch */
     evalLimit: z.number().int().min(1).optional(),
+    ...ValSplitOptions,
   })
   .strict();
 export type TrainConfig = z.input<typeof TrainConfig>;
@@ -42,6 +51,9 @@ export const EvalConfig = z
     data: DatasetRef,
     limit: z.number().int().min(1).optional(),
     batchSize: z.number().int().min(1).max(4096).default(256),
+    /** which split to measure: test for a report (default), val while choosing */
+    split: EvalSplit.default('test'),
+    ...ValSplitOptions,
   })
   .strict();
 export type EvalConfig = z.input<typeof EvalConfig>;
@@ -98,15 +110,22 @@ export interface TrainResult {
   data: string;
   seed: number;
   epochs: number;
+  /** the final model's top-1 on `split` (test) */
   top1: number;
   n: number;
+  split: 'test';
   backend: string;
   modelPath: string;
+  /** valTop1: after each epoch, on the first `val.n` val examples */
   history: { epoch: number; loss: number; acc: number; valTop1: number }[];
+  val: Measured;
+  splits: SplitsInfo;
 }
 export interface EvalResult {
   top1: number;
   n: number;
+  split: EvalSplit;
+  splits: SplitsInfo;
   backend: string;
 }
 
@@ -148,6 +167,7 @@ export interface DatasetEntry {
   name: string;
   classes: number;
   train: number;
+  val: number;
   test: number;
 }
 export interface AppInfo {

@@ -169,7 +169,7 @@ describe('app and workspace stores', () => {
     const f = fakeClient({
       'app.info': () => info,
       'workspace.models': () => [{ ref: 'builtin:lenet5-mnist', name: 'lenet5-mnist', builtin: true }],
-      'workspace.datasets': () => [{ ref: 'mnist', name: 'MNIST', classes: 10, train: 8000, test: 2000 }],
+      'workspace.datasets': () => [{ ref: 'mnist', name: 'MNIST', classes: 10, train: 7200, val: 800, test: 2000 }],
       'jobs.list': () => [],
       'model.inspect': () => inspectResult(),
     });

@@ -164,7 +164,7 @@ describe('TrainView', () => {
   it('starts a training job with the form values and shows it live', async () => {
     const f = fakeClient({ 'jobs.start': () => ({ id: 'j1' }), 'jobs.get': ({ id }) => jobRecord(id) });
     setApi(f.client);
-    useWorkspaceStore().datasets = [{ ref: 'mnist', name: 'MNIST', classes: 10, train: 8000, test: 2000 }];
+    useWorkspaceStore().datasets = [{ ref: 'mnist', name: 'MNIST', classes: 10, train: 7200, val: 800, test: 2000 }];
     const w = mount(TrainView, opts());
     await w.get('[data-testid=train-epochs]').setValue(3);
     await w.get('[data-testid=train-limit]').setValue(256);

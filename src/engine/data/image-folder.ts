@@ -6,7 +6,8 @@
  *   with antialiased bilinear resampling (see resize.ts)
  * - channels: 1 if every image is grayscale (R=G=B everywhere), else 3; alpha is composited over black
  * - split: per class, a seeded 20% (rounded, at least 1 when the class has 2+ images) goes to test;
- *   then train and test are each shuffled with the same seed so any prefix mixes classes
+ *   then train and test are each shuffled with the same seed so any prefix mixes classes; val is then carved
+ *   from train (opts.valFraction, default 10 %, seeded by opts.valSeed), as for every dataset
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
@@ -15,7 +16,7 @@ import { PNG } from 'pngjs';
 import { UserError } from '../core/errors';
 import { seededPermutation } from '../core/random';
 import { resizeBilinear } from './resize';
-import { gather, toFloatSplit } from './split';
+import { carveVal, checkValFraction, DEFAULT_VAL_FRACTION, DEFAULT_VAL_SEED, gather, toFloatSplit } from './split';
 import type { Dataset, LoadOptions } from './types';
 
 export const IMAGE_FOLDER_SPLIT_SEED = 1234;
@@ -87,6 +88,9 @@ function checkSize(size: [number, number]): void {
 /** `root` is the folder path as the user gave it (used in messages); `ref` is recorded on the dataset. */
 export async function loadImageFolder(ref: string, root: string, opts: LoadOptions = {}): Promise<Dataset> {
   if (opts.size) checkSize(opts.size);
+  const valFraction = opts.valFraction ?? DEFAULT_VAL_FRACTION;
+  const valSeed = opts.valSeed ?? DEFAULT_VAL_SEED;
+  checkValFraction(valFraction);
   let st;
   try {
     st = await stat(root);
@@ -157,6 +161,7 @@ export async function loadImageFolder(ref: string, root: string, opts: LoadOptio
     first += count;
   }
   const shuffle = (idx: number[]) => Array.from(seededPermutation(idx.length, seed), (k) => idx[k]);
+  const parts = carveVal(gather(x, y, stride, shuffle(trainIdx)), valFraction, valSeed);
 
   return {
     ref,
@@ -164,8 +169,11 @@ export async function loadImageFolder(ref: string, root: string, opts: LoadOptio
     shape: [h, w, channels],
     classes: classNames.length,
     classNames,
-    train: toFloatSplit(gather(x, y, stride, shuffle(trainIdx))),
+    train: toFloatSplit(parts.train),
+    val: toFloatSplit(parts.val),
     test: toFloatSplit(gather(x, y, stride, shuffle(testIdx))),
     splitSeed: seed,
+    valFraction,
+    valSeed,
   };
 }

@@ -11,9 +11,11 @@ import { FASHION_MNIST, loadFashionMnist } from './fashion-mnist';
 import { loadImageFolder } from './image-folder';
 import { MNIST, loadMnist } from './mnist';
 import type { BuiltinInfo, Dataset, LoadOptions } from './types';
+import type { SplitsInfo } from '../../shared/api-eval';
 
 export type { BuiltinInfo, Dataset, LoadOptions, Split } from './types';
-export { batch, subset } from './split';
+export { batch, subset, DEFAULT_VAL_FRACTION, DEFAULT_VAL_SEED } from './split';
+import { checkValFraction, DEFAULT_VAL_FRACTION, DEFAULT_VAL_SEED, valCount } from './split';
 
 const memo = new Map<string, Promise<Dataset>>();
 
@@ -40,10 +42,16 @@ function isExistingDir(p: string): boolean {
 export function loadDataset(ref: string, opts: LoadOptions = {}): Promise<Dataset> {
   let key: string;
   let load: () => Promise<Dataset>;
+  try {
+    checkValFraction(opts.valFraction ?? DEFAULT_VAL_FRACTION);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const val = `${opts.valFraction ?? DEFAULT_VAL_FRACTION}\0${opts.valSeed ?? DEFAULT_VAL_SEED}`;
   if (ref === MNIST.ref || ref === FASHION_MNIST.ref) {
     const cacheDir = resolve(opts.cacheDir ?? defaultCacheDir());
-    key = `${ref}\0${cacheDir}`;
-    load = () => (ref === MNIST.ref ? loadMnist({ cacheDir }) : loadFashionMnist({ cacheDir }));
+    key = `${ref}\0${cacheDir}\0${val}`;
+    load = () => (ref === MNIST.ref ? loadMnist({ ...opts, cacheDir }) : loadFashionMnist({ ...opts, cacheDir }));
   } else {
     const path = expandHome(ref);
     if (!looksLikePath(ref) && !isExistingDir(path)) {
@@ -51,7 +59,7 @@ export function loadDataset(ref: string, opts: LoadOptions = {}): Promise<Datase
         new UserError(`unknown dataset "${ref}": expected mnist, fashion-mnist or an image folder path`),
       );
     }
-    key = `folder\0${resolve(path)}\0${opts.size ? opts.size.join('x') : ''}`;
+    key = `folder\0${resolve(path)}\0${opts.size ? opts.size.join('x') : ''}\0${val}`;
     load = () => loadImageFolder(ref, path, opts);
   }
   let p = memo.get(key);
@@ -73,5 +81,13 @@ export function forgetLoadedDatasets(): void {
 }
 
 export function listBuiltinDatasets(): BuiltinInfo[] {
-  return [MNIST, FASHION_MNIST].map(({ ref, name, classes, train, test }) => ({ ref, name, classes, train, test }));
+  return [MNIST, FASHION_MNIST].map(({ ref, name, classes, train, test }) => {
+    const val = valCount(train, DEFAULT_VAL_FRACTION);
+    return { ref, name, classes, train: train - val, val, test };
+  });
+}
+
+/** The split sizes and seeds a result records. */
+export function splitsOf(ds: Dataset): SplitsInfo {
+  return { valFraction: ds.valFraction, valSeed: ds.valSeed, splitSeed: ds.splitSeed, nTrain: ds.train.n, nVal: ds.val.n, nTest: ds.test.n };
 }

@@ -1,4 +1,11 @@
+import { UserError } from '../core/errors';
+import { seededPermutation } from '../core/random';
 import type { RawSplit, Split } from './types';
+
+/** val is carved from train: this share of it, chosen by this seed, unless the caller asks otherwise. */
+export const DEFAULT_VAL_FRACTION = 0.1;
+export const DEFAULT_VAL_SEED = 4321;
+
 
 const TO_UNIT = new Float32Array(256);
 for (let i = 0; i < 256; i++) TO_UNIT[i] = i / 255;
@@ -51,4 +58,31 @@ export function subset(split: Split, n: number): Split {
   const m = Math.min(n, split.n);
   const stride = split.n > 0 ? split.x.length / split.n : 0;
   return { x: split.x.subarray(0, m * stride), y: split.y.subarray(0, m), n: m };
+}
+
+/** Number of val examples carved from `n` train examples: round(n·f), at least 1 when n ≥ 2 (train keeps ≥ 1). */
+export function valCount(n: number, fraction: number): number {
+  if (n < 2) return 0;
+  return Math.min(n - 1, Math.max(1, Math.round(n * fraction)));
+}
+
+export function checkValFraction(f: number): void {
+  if (!(typeof f === 'number' && f > 0 && f <= 0.5)) throw new UserError(`val fraction must be in (0, 0.5], got ${f}`);
+}
+
+/**
+ * Splits a train set into train and val by one seeded draw of `valCount` examples. Both keep the train set's
+ * order (already shuffled), so any prefix still mixes classes; test is never touched.
+ */
+export function carveVal(train: RawSplit, fraction: number, seed: number): { train: RawSplit; val: RawSplit } {
+  checkValFraction(fraction);
+  const nVal = valCount(train.n, fraction);
+  const inVal = new Uint8Array(train.n);
+  const perm = seededPermutation(train.n, seed);
+  for (let k = 0; k < nVal; k++) inVal[perm[k]] = 1;
+  const valIdx: number[] = [];
+  const trainIdx: number[] = [];
+  for (let i = 0; i < train.n; i++) (inVal[i] ? valIdx : trainIdx).push(i);
+  const stride = train.n > 0 ? train.x.length / train.n : 0;
+  return { train: gather(train.x, train.y, stride, trainIdx), val: gather(train.x, train.y, stride, valIdx) };
 }

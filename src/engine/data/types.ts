@@ -12,10 +12,17 @@ export interface Dataset {
   shape: [number, number, number];
   classes: number;
   classNames: string[];
+  /** what is left of the source's train part once val is carved out: what models train on */
   train: Split;
+  /** carved from the source's train part (seeded): what every selection reads */
+  val: Split;
+  /** touched only for the figures a result reports */
   test: Split;
   /** Seed of the train/test split, so a run can be reproduced. */
   splitSeed: number;
+  /** share of the source's train part that became val, and the seed that chose it */
+  valFraction: number;
+  valSeed: number;
 }
 
 export interface LoadOptions {
@@ -23,13 +30,18 @@ export interface LoadOptions {
   cacheDir?: string;
   /** Image folders only: resize every image to [height, width] instead of the first image's size. */
   size?: [number, number];
+  /** share of the train part carved out as val (default 0.1) and its seed (default 4321) */
+  valFraction?: number;
+  valSeed?: number;
 }
 
 export interface BuiltinInfo {
   ref: string;
   name: string;
   classes: number;
+  /** sizes after val is carved out at the default fraction */
   train: number;
+  val: number;
   test: number;
 }
 

@@ -10,7 +10,7 @@ import type { Dataset } from '../../../src/engine/data/types';
 // Each load holds ~220 MB of floats: compare fingerprints, keep only one dataset alive.
 function fingerprint(d: Dataset): string {
   const h = createHash('sha256');
-  for (const a of [d.train.x, d.train.y, d.test.x, d.test.y]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  for (const a of [d.train.x, d.train.y, d.val.x, d.val.y, d.test.x, d.test.y]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   return h.digest('hex');
 }
 
@@ -42,18 +42,20 @@ async function freshLoad(): Promise<{ d: Dataset; ms: number }> {
 }
 
 describe('fashion-mnist', () => {
-  it('splits the 70,000 images 60,000 / 10,000, 7,000 per class, values in [0,1]', async () => {
+  it('splits the 70,000 images 60,000 / 10,000 (val: 6,000 of the 60,000), 7,000 per class, values in [0,1]', async () => {
     const d = await loadDataset('fashion-mnist', { cacheDir: dir });
     expect(d.shape).toEqual([28, 28, 1]);
     expect(d.classes).toBe(10);
     expect(d.classNames[0]).toBe('T-shirt/top');
     expect(d.classNames[9]).toBe('Ankle boot');
-    expect(d.train.n).toBe(60000);
+    expect(d.train.n).toBe(54000);
+    expect(d.val.n).toBe(6000);
     expect(d.test.n).toBe(10000);
-    expect(d.train.x.length).toBe(60000 * 784);
+    expect(d.train.x.length).toBe(54000 * 784);
+    expect(d.val.x.length).toBe(6000 * 784);
     expect(d.test.x.length).toBe(10000 * 784);
     const counts = new Array<number>(10).fill(0);
-    for (const y of [d.train.y, d.test.y]) for (const v of y) counts[v]++;
+    for (const y of [d.train.y, d.val.y, d.test.y]) for (const v of y) counts[v]++;
     expect(counts).toEqual(new Array(10).fill(7000));
     const testCounts = new Array<number>(10).fill(0);
     for (const v of d.test.y) testCounts[v]++;
@@ -67,12 +69,15 @@ describe('fashion-mnist', () => {
     expect(min).toBe(0);
     expect(max).toBe(1);
     // no all-zero image: the two empty rows of the package were dropped, not kept as blanks
-    for (let i = 0; i < d.train.n; i++) {
-      let s = 0;
-      for (let k = i * 784; k < (i + 1) * 784; k++) s += d.train.x[k];
-      if (s === 0) throw new Error(`train image ${i} is blank`);
+    for (const [name, split] of [['train', d.train], ['val', d.val]] as const) {
+      for (let i = 0; i < split.n; i++) {
+        let s = 0;
+        for (let k = i * 784; k < (i + 1) * 784; k++) s += split.x[k];
+        if (s === 0) throw new Error(`${name} image ${i} is blank`);
+      }
     }
-    expect(Array.from(d.train.y.subarray(0, 12))).toEqual([6, 1, 1, 3, 5, 9, 2, 1, 2, 7, 5, 3]);
+    expect(Array.from(d.train.y.subarray(0, 12))).toEqual([1, 1, 3, 5, 9, 2, 1, 2, 7, 5, 3, 8]);
+    expect(Array.from(d.val.y.subarray(0, 12))).toEqual([6, 7, 8, 8, 5, 8, 7, 1, 2, 3, 8, 0]);
     expect(Array.from(d.test.y.subarray(0, 12))).toEqual([0, 3, 8, 1, 6, 9, 3, 7, 8, 1, 9, 4]);
   });
 

@@ -104,13 +104,17 @@ describe('image folder', () => {
     expect(d.shape).toEqual([6, 8, 3]);
     expect(d.train.x.length).toBe(d.train.n * 6 * 8 * 3);
     expect(d.test.x.length).toBe(d.test.n * 6 * 8 * 3);
-    // 80/20 per class: bird 5 -> 4/1, cat 10 -> 8/2, dog 1 -> 1/0
+    // 80/20 per class: bird 5 -> 4/1, cat 10 -> 8/2, dog 1 -> 1/0; then val = round(10 % of 13) = 1 of the 13
     const count = (y: Uint8Array) => [0, 1, 2].map((c) => y.filter((v) => v === c).length);
-    expect(count(d.train.y)).toEqual([4, 8, 1]);
+    const trainVal = count(d.train.y).map((v, c) => v + count(d.val.y)[c]);
+    expect(trainVal).toEqual([4, 8, 1]);
+    expect(d.val.n).toBe(1);
+    expect(d.train.n).toBe(12);
+    expect(d.valFraction).toBe(0.1);
     expect(count(d.test.y)).toEqual([1, 2, 0]);
     // every example's pixels carry its class colour, whatever its source size or format
     const colours = [RED, GREEN, BLUE];
-    for (const split of [d.train, d.test]) {
+    for (const split of [d.train, d.val, d.test]) {
       for (let i = 0; i < split.n; i++) {
         const want = colours[split.y[i]];
         for (const [yy, xx] of [[0, 0], [3, 4], [5, 7]]) {
@@ -130,6 +134,7 @@ describe('image folder', () => {
     expect(b).not.toBe(a);
     expect(Array.from(b.train.y)).toEqual(Array.from(a.train.y));
     expect(Array.from(b.test.y)).toEqual(Array.from(a.test.y));
+    expect(Array.from(b.val.x)).toEqual(Array.from(a.val.x));
     expect(Array.from(b.train.x)).toEqual(Array.from(a.train.x));
   });
 
@@ -144,9 +149,10 @@ describe('image folder', () => {
     const d = await loadDataset(join(root, 'gray'));
     expect(d.shape).toEqual([10, 10, 1]);
     expect(d.classNames).toEqual(['dark', 'light']);
-    expect(d.train.n + d.test.n).toBe(5);
+    expect(d.train.n + d.val.n + d.test.n).toBe(5);
     expect(d.test.n).toBe(2); // one per class
-    const all = [d.train, d.test].flatMap((s) => Array.from({ length: s.n }, (_, i) => ({ y: s.y[i], x: s.x.subarray(i * 100, (i + 1) * 100) })));
+    expect(d.val.n).toBe(1); // at least one of the 3 train images
+    const all = [d.train, d.val, d.test].flatMap((s) => Array.from({ length: s.n }, (_, i) => ({ y: s.y[i], x: s.x.subarray(i * 100, (i + 1) * 100) })));
     const firstPixels = all.map((e) => Math.round(e.x[0] * 255)).sort((p, q) => p - q);
     // dark 10 and 20 (12x12 resized stays flat), ramp starts at 0, light 240, 200 at alpha 128 -> 100
     expect(firstPixels).toEqual([0, 10, 20, 100, 240]);

@@ -41,26 +41,34 @@ describe('mnist', () => {
     expect(ds.classes).toBe(10);
     expect(ds.classNames).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
     expect(ds.splitSeed).toBe(1234);
-    expect(ds.train.n).toBe(8000);
+    expect(ds.valFraction).toBe(0.1);
+    expect(ds.valSeed).toBe(4321);
+    // the source's 8,000 train images: 800 carved out as val, 7,200 left to train on
+    expect(ds.train.n).toBe(7200);
+    expect(ds.val.n).toBe(800);
     expect(ds.test.n).toBe(2000);
     expect(ds.train.x).toBeInstanceOf(Float32Array);
-    expect(ds.train.x.length).toBe(8000 * 784);
+    expect(ds.train.x.length).toBe(7200 * 784);
+    expect(ds.val.x.length).toBe(800 * 784);
     expect(ds.test.x.length).toBe(2000 * 784);
-    expect(ds.train.y.length).toBe(8000);
+    expect(ds.train.y.length).toBe(7200);
+    expect(ds.val.y.length).toBe(800);
     expect(ds.test.y.length).toBe(2000);
   });
 
-  it('uses every source image exactly once, with all 10 classes on both sides', async () => {
+  it('uses every source image exactly once, with all 10 classes on every side', async () => {
     const perFile: number[] = [];
     for (let c = 0; c < 10; c++) {
       const { data } = JSON.parse(await readFile(join(digitsDir, `${c}.json`), 'utf8')) as { data: number[] };
       perFile.push(data.length / 784);
     }
     const train = classCounts(ds.train.y, 10);
+    const val = classCounts(ds.val.y, 10);
     const test = classCounts(ds.test.y, 10);
-    expect(train.map((v, c) => v + test[c])).toEqual(perFile);
+    expect(train.map((v, c) => v + val[c] + test[c])).toEqual(perFile);
     for (let c = 0; c < 10; c++) {
       expect(train[c]).toBeGreaterThan(500);
+      expect(val[c]).toBeGreaterThan(40);
       expect(test[c]).toBeGreaterThan(100);
     }
   });
@@ -79,8 +87,11 @@ describe('mnist', () => {
     expect(sum / ds.train.x.length).toBeGreaterThan(0.1);
     expect(sum / ds.train.x.length).toBeLessThan(0.16);
 
-    // train[0] is source image perm[0] (classes concatenated in file order)
-    const g = seededPermutation(10000, 1234)[0];
+    // train[0] is the first of the source's train images (source image perm[j]) that val did not take
+    const inVal = new Set(seededPermutation(8000, 4321).subarray(0, 800));
+    let j = 0;
+    while (inVal.has(j)) j++;
+    const g = seededPermutation(10000, 1234)[j];
     let offset = 0;
     for (let c = 0; c < 10; c++) {
       const { data } = JSON.parse(await readFile(join(digitsDir, `${c}.json`), 'utf8')) as { data: number[] };
@@ -99,7 +110,9 @@ describe('mnist', () => {
   });
 
   it('is deterministic: a fresh build elsewhere and a cached load give the same split', async () => {
-    expect(Array.from(ds.train.y.subarray(0, 12))).toEqual([0, 9, 0, 0, 3, 2, 9, 0, 9, 4, 6, 9]);
+    expect(Array.from(ds.train.y.subarray(0, 12))).toEqual([9, 0, 0, 3, 2, 9, 9, 4, 6, 9, 0, 0]);
+    expect(Array.from(ds.val.y.subarray(0, 12))).toEqual([0, 0, 8, 5, 7, 5, 8, 7, 0, 2, 6, 2]);
+    // test is the split it was before val existed (old test figures stay comparable)
     expect(Array.from(ds.test.y.subarray(0, 12))).toEqual([4, 9, 9, 2, 6, 7, 6, 2, 6, 8, 1, 0]);
     const other = await mkdtemp(join(tmpdir(), 'll-mnist2-'));
     try {
@@ -108,6 +121,7 @@ describe('mnist', () => {
       expect(fresh === ds).toBe(false);
       expect(sameBytes(fresh.train.y, ds.train.y)).toBe(true);
       expect(sameBytes(fresh.test.y, ds.test.y)).toBe(true);
+      expect(sameBytes(fresh.val.x, ds.val.x)).toBe(true);
       expect(sameBytes(fresh.train.x, ds.train.x)).toBe(true);
       forgetLoadedDatasets();
       const again = await loadDataset('mnist', { cacheDir: other }); // from the cache now
@@ -138,7 +152,9 @@ describe('mnist', () => {
     expect(await writeCache(file, meta, data!)).toBe(true);
     forgetLoadedDatasets();
     const tampered = await loadDataset('mnist', { cacheDir: dir });
-    expect(tampered.train.y[0]).toBe((original + 1) % 10);
+    // the cache's first train image is the first of val or of train, whichever the val draw put it in
+    const inVal = new Set(seededPermutation(8000, 4321).subarray(0, 800)).has(0);
+    expect((inVal ? tampered.val : tampered.train).y[0]).toBe((original + 1) % 10);
     // a cache for another seed/shape is rejected
     expect(await readCache(file, { ...meta, splitSeed: 99 })).toBeNull();
     expect(await readCache(file, { ...meta, nTrain: 7999, nTest: 2001 })).toBeNull();
@@ -146,8 +162,8 @@ describe('mnist', () => {
 
   it('is listed as a built-in', () => {
     expect(listBuiltinDatasets()).toEqual([
-      { ref: 'mnist', name: 'MNIST digits (10k subset)', classes: 10, train: 8000, test: 2000 },
-      { ref: 'fashion-mnist', name: 'Fashion-MNIST', classes: 10, train: 60000, test: 10000 },
+      { ref: 'mnist', name: 'MNIST digits (10k subset)', classes: 10, train: 7200, val: 800, test: 2000 },
+      { ref: 'fashion-mnist', name: 'Fashion-MNIST', classes: 10, train: 54000, val: 6000, test: 10000 },
     ]);
   });
 });

@@ -62,8 +62,13 @@ describe('TRP projector', () => {
 describe('lowrank job (small settings; CI)', () => {
   it('svd on the builtin LeNet: fewer FLOPs, a loadable model, the record', async () => {
     const out = mkdtempSync(join(tmpdir(), 'll-lr-svd-'));
-    const r = await run(LowrankConfig.parse({ model: 'builtin:lenet5-mnist', data: 'mnist', method: 'svd', energy: 0.9, testLimit: 500, out }), plainContext());
+    const r = await run(LowrankConfig.parse({ model: 'builtin:lenet5-mnist', data: 'mnist', method: 'svd', energy: 0.9, testLimit: 500, evalLimit: 300, out }), plainContext());
     expect(r.decomposed.flops).toBeLessThan(r.baseline.flops);
+    // reported figures on test (testLimit), their val copies (what sweeps select on) on val (evalLimit)
+    expect([r.split, r.n]).toEqual(['test', 500]);
+    expect([r.val.split, r.val.n]).toEqual(['val', 300]);
+    expect(r.val.posthoc).toBe(r.val.decomposed); // svd: no separate post-hoc model
+    expect(r.splits).toMatchObject({ nVal: 800, nTest: 2000, valSeed: 4321 });
     expect(r.baseline.top1).toBeGreaterThan(0.97);
     expect(r.decomposed.top1).toBeGreaterThan(0.95);
     expect(Object.keys(r.ranks).sort()).toEqual(['conv2', 'fc1', 'fc2']);

@@ -11,7 +11,9 @@ import * as evaluate from '../../../src/engine/analyses/eval';
 import { Controller, reward } from '../../../src/engine/quant/controller';
 import { compressionRatio, layerBits } from '../../../src/engine/quant/policy';
 import { loadModel } from '../../../src/engine/models/io';
-import { quantLayers, readKernel } from '../../../src/engine/quant/session';
+import { Evaluator, quantLayers, readKernel, seededSubset } from '../../../src/engine/quant/session';
+import { prepare, writeQuantized } from '../../../src/engine/analyses/quant/common';
+import { specFor } from '../../../src/engine/quant/policy';
 import { QuantizeConfig, SensitivityConfig } from '../../../src/shared/api-quant';
 import { Policy } from '../../../src/shared/common';
 
@@ -87,7 +89,11 @@ describe('sensitivity', () => {
   });
 
   it('groups move together; an unknown layer is a one-line error', async () => {
-    const r = await sensitivity.run(SensitivityConfig.parse({ model: M, data: 'mnist', bits: [4], limit: 100, groups: [['fc1', 'fc2']] }), plainContext());
+    // a limit past the val size: every val image (800), never the 2,000 test images
+    const r = await sensitivity.run(SensitivityConfig.parse({ model: M, data: 'mnist', bits: [4], limit: 5000, groups: [['fc1', 'fc2']] }), plainContext());
+    expect(r.split).toBe('val');
+    expect(r.n).toBe(800);
+    expect(r.splits.nVal).toBe(800);
     expect(r.layers.map((l) => l.name)).toEqual(['conv1', 'conv2', 'fc1+fc2', 'fc3']);
     expect(r.layers[2].params).toBe(48000 + 10080);
     await expect(sensitivity.run(SensitivityConfig.parse({ model: M, data: 'mnist', groups: [['fc9']] }), plainContext())).rejects.toThrow(/unknown layer "fc9"/);
@@ -116,6 +122,11 @@ describe('quantize (small settings)', () => {
     expect(levels[0]).toBeLessThanOrEqual(33);
     const e = await evaluate.run({ model: out, data: 'mnist', limit: 500 }, plainContext());
     expect(e.top1).toBeCloseTo(r.quantized.top1, 6);
+    expect([e.split, r.quantized.split, r.baseline.split]).toEqual(['test', 'test', 'test']);
+    // the val copies (what a sweep selects on) are the same model on the first 500 val images
+    const v = await evaluate.run({ model: out, data: 'mnist', limit: 500, split: 'val' }, plainContext());
+    expect(v.top1).toBeCloseTo(r.val.quantized, 6);
+    expect(r.val.n).toBe(500);
   });
 
   it('dnq search: one record per episode, reward from its accuracy and compression, seeded', async () => {
@@ -124,7 +135,18 @@ describe('quantize (small settings)', () => {
     expect(r.episodes).toHaveLength(8);
     for (const e of r.episodes) expect(e.reward).toBeCloseTo(reward(cfg, e.top1, e.compressionRatio), 10);
     expect(r.search!.evalSize).toBe(100);
+    expect(r.search!.split).toBe('val');
     expect(r.uniformReferences!.map((u) => u.bits)).toEqual(cfg.bitChoices);
+    // rewards read val: the 4-bit reference is the model at 4 bits on the seeded 100-image subset of val
+    const p = await prepare(M, 'mnist');
+    try {
+      p.layers.forEach((_, i) => writeQuantized(p, i, specFor(4, { method: cfg.codebook, granularity: cfg.granularity, symmetric: true }, cfg.seed)));
+      const onVal = new Evaluator(p.model, p.data.val, p.data.shape, seededSubset(p.data.val.n, 100, r.search!.evalSeed));
+      expect(r.uniformReferences!.find((u) => u.bits === 4)!.top1).toBeCloseTo(onVal.top1(), 10);
+      onVal.dispose();
+    } finally {
+      p.dispose();
+    }
     const best = r.episodes.reduce((a, b) => (b.reward > a.reward ? b : a));
     expect(r.policy).toEqual(best.policy);
     const again = await quantize.run(cfg, plainContext());

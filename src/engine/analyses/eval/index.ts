@@ -4,7 +4,7 @@ import type { RunContext } from '../../core/context';
 import { throwIfCancelled } from '../../core/context';
 import { UserError } from '../../core/errors';
 import type { Split } from '../../data';
-import { loadDataset } from '../../data';
+import { loadDataset, splitsOf } from '../../data';
 import type { LoadedModel } from '../../models/io';
 import { loadModel } from '../../models/io';
 import type { EvalResult } from '../../../shared/api';
@@ -14,6 +14,9 @@ export interface EvalConfig {
   data: string;
   limit?: number;
   batchSize?: number;
+  split?: 'val' | 'test';
+  valFraction?: number;
+  valSeed?: number;
 }
 
 /** Checks that a dataset's examples fit the model's input, naming both when they do not. */
@@ -75,9 +78,10 @@ export async function run(config: EvalConfig, ctx: RunContext): Promise<EvalResu
   const model = await loadModel(config.model);
   try {
     ctx.progress({ fraction: 0.05, stage: 'loading data' });
-    const data = await loadDataset(config.data);
+    const data = await loadDataset(config.data, { valFraction: config.valFraction, valSeed: config.valSeed });
     checkInputShape(model, data.shape, config.data);
-    const r = await top1((x) => model.predict(x), data.test, data.shape, {
+    const split = config.split ?? 'test';
+    const r = await top1((x) => model.predict(x), data[split], data.shape, {
       limit: config.limit,
       batchSize: config.batchSize,
       ctx,
@@ -86,7 +90,7 @@ export async function run(config: EvalConfig, ctx: RunContext): Promise<EvalResu
       predictAsync: model.predictAsync ? (x) => model.predictAsync!(x) : undefined,
     });
     ctx.progress({ fraction: 1, stage: 'done', metrics: { top1: r.top1 } });
-    return { top1: r.top1, n: r.n, backend: backendName() };
+    return { top1: r.top1, n: r.n, split, splits: splitsOf(data), backend: backendName() };
   } finally {
     model.dispose();
   }

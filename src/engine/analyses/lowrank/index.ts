@@ -2,7 +2,7 @@
 import * as tf from '../../backend/tf';
 import { initBackend } from '../../backend';
 import { UserError } from '../../core/errors';
-import { loadDataset } from '../../data';
+import { loadDataset, splitsOf } from '../../data';
 import { loadModel, type LoadedModel } from '../../models/io';
 import { decomposeModel, modelFlops } from '../../lowrank/decompose';
 import { modelSpectra } from '../../lowrank/spectrum';
@@ -35,7 +35,7 @@ export async function spectrum(req: { model: string; scheme?: LowrankScheme; lay
   }
 }
 
-/** Factorise at the given ranks (no fine-tuning) and evaluate on the test split: the rank picker's accuracy. */
+/** Factorise at the given ranks (no fine-tuning) and evaluate on the val split: the rank picker's accuracy (a choice). */
 export async function accuracyAt(req: { model: string; data: string; scheme?: LowrankScheme; ranks: Record<string, number>; limit?: number }): Promise<AccuracyResult> {
   await initBackend();
   const loaded = await loadModel(req.model);
@@ -45,8 +45,8 @@ export async function accuracyAt(req: { model: string; data: string; scheme?: Lo
     checkInputShape(loaded, data.shape, req.data);
     const dec = await decomposeModel(model, req.scheme ?? 'channel', req.ranks);
     try {
-      const r = await top1((x) => dec.model.predict(x) as tf.Tensor, data.test, data.shape, { limit: req.limit });
-      return { top1: r.top1, n: r.n, flops: dec.flopsAfter, baselineFlops: dec.flopsBefore, params: dec.paramsAfter, layers: dec.layers };
+      const r = await top1((x) => dec.model.predict(x) as tf.Tensor, data.val, data.shape, { limit: req.limit });
+      return { top1: r.top1, n: r.n, split: 'val', splits: splitsOf(data), flops: dec.flopsAfter, baselineFlops: dec.flopsBefore, params: dec.paramsAfter, layers: dec.layers };
     } finally {
       dec.model.dispose();
     }

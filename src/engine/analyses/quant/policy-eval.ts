@@ -4,6 +4,7 @@ import { backendName } from '../../backend';
 import type { RunContext } from '../../core/context';
 import { UserError } from '../../core/errors';
 import { compressionRatio, specFor } from '../../quant/policy';
+import { splitsOf } from '../../data';
 import { Evaluator } from '../../quant/session';
 import { PolicyEvalConfig as Schema, type PolicyEvalResult } from '../../../shared/api-quant';
 import { layerIndex, prepare, writeQuantized } from './common';
@@ -18,8 +19,9 @@ export async function run(config: PolicyEvalConfig, ctx: RunContext): Promise<Po
     layerIndex(layers, Object.keys(config.policy), 'policy');
     const missing = layers.filter((l) => config.policy[l.name] === undefined).map((l) => l.name);
     if (missing.length) throw new UserError(`policy: no bits for ${missing.join(', ')}`);
-    const n = Math.min(config.limit ?? data.test.n, data.test.n);
-    const ev = new Evaluator(p.model, data.test, data.shape, Uint32Array.from({ length: n }, (_, i) => i));
+    // trying policies is choosing one: val
+    const n = Math.min(config.limit ?? data.val.n, data.val.n);
+    const ev = new Evaluator(p.model, data.val, data.shape, Uint32Array.from({ length: n }, (_, i) => i));
     try {
       const baseline = ev.top1();
       const cb = { method: config.codebook, granularity: config.granularity, symmetric: true } as const;
@@ -28,7 +30,7 @@ export async function run(config: PolicyEvalConfig, ctx: RunContext): Promise<Po
       const top1 = ev.top1();
       const cr = compressionRatio(layers, specs);
       ctx.progress({ fraction: 1, stage: 'done', metrics: { top1, cr } });
-      return { policy: config.policy, top1, n: ev.n, baseline, compressionRatio: cr, backend: backendName() };
+      return { policy: config.policy, top1, n: ev.n, split: 'val', splits: splitsOf(data), baseline, compressionRatio: cr, backend: backendName() };
     } finally {
       ev.dispose();
     }

@@ -9,6 +9,7 @@ import { backendName } from '../../backend';
 import type { RunContext } from '../../core/context';
 import { throwIfCancelled } from '../../core/context';
 import { UserError } from '../../core/errors';
+import { splitsOf } from '../../data';
 import { saveLayersModel } from '../../models/io';
 import { Controller, reward } from '../../quant/controller';
 import { compressionRatio, modelCompression, specFor, toPolicy, type CodebookChoice } from '../../quant/policy';
@@ -50,7 +51,8 @@ async function search(p: Prepared, c: QuantizeConfig, cb: CodebookChoice, ctx: R
   const idx = layerIndex(layers, Object.keys(c.pinned), 'quantize --pinned');
   const pinned = layers.map((l) => c.pinned[l.name] ?? null);
   const evalSeed = c.seed + EVAL_SEED_OFFSET;
-  const ev = new Evaluator(p.model, data.test, data.shape, seededSubset(data.test.n, c.episodeEvalSize, evalSeed));
+  // episode rewards (and so the chosen policy) read val, never test
+  const ev = new Evaluator(p.model, data.val, data.shape, seededSubset(data.val.n, c.episodeEvalSize, evalSeed));
   const t0 = Date.now();
   const ctrl = new Controller(
     {
@@ -129,7 +131,7 @@ async function search(p: Prepared, c: QuantizeConfig, cb: CodebookChoice, ctx: R
       episodes,
       best: Object.fromEntries(layers.map((l, i) => [l.name, best.bits[i]])),
       uniformReferences,
-      search: { episodes: episodes.length, evaluated, seconds, episodesPerMinute: (episodes.length * 60) / Math.max(seconds, 1e-3), evalSize: ev.n, evalSeed, bestEpisode: best.episode },
+      search: { episodes: episodes.length, evaluated, seconds, episodesPerMinute: (episodes.length * 60) / Math.max(seconds, 1e-3), evalSize: ev.n, evalSeed, bestEpisode: best.episode, split: 'val' },
     };
   } finally {
     ctrl.dispose();
@@ -148,11 +150,14 @@ export async function run(config: QuantizeConfig, ctx: RunContext): Promise<Quan
   try {
     const { layers, data, model } = p;
     const cb = codebookOf(config);
-    const finalIdx = config.evalLimit ? Uint32Array.from({ length: Math.min(config.evalLimit, data.test.n) }, (_, i) => i) : undefined;
-    const full = new Evaluator(model, data.test, data.shape, finalIdx);
+    const first = (n: number) => (config.evalLimit ? Uint32Array.from({ length: Math.min(config.evalLimit, n) }, (_, i) => i) : undefined);
+    // steps (what SLQ/MLQ/DNQ choices see) on val; the reported baseline and result on test
+    const valEv = new Evaluator(model, data.val, data.shape, first(data.val.n));
+    const full = new Evaluator(model, data.test, data.shape, first(data.test.n));
     try {
       const baseline = full.top1();
-      ctx.progress({ fraction: 0.02, stage: 'baseline', metrics: { baselineTop1: baseline } });
+      const valBaseline = valEv.top1();
+      ctx.progress({ fraction: 0.02, stage: 'baseline', metrics: { baselineTop1: baseline, valBaselineTop1: valBaseline } });
 
       // per-layer bits
       let bitsOf: number[];
@@ -210,7 +215,7 @@ export async function run(config: QuantizeConfig, ctx: RunContext): Promise<Quan
               return { layer: layers[i], params: quantize(w, layers[i].shape, specs[i]!) };
             });
           const r = await progressive(
-            { model, data, layers, freeze, evaluator: full },
+            { model, data, layers, freeze, evaluator: valEv },
             targets,
             config.fractions,
             order,
@@ -236,6 +241,7 @@ export async function run(config: QuantizeConfig, ctx: RunContext): Promise<Quan
       }
       // the model now holds the last order's result, which is the requested one
       const top1 = full.top1();
+      const valTop1 = valEv.top1();
       const cr = compressionRatio(layers, specs);
       const mcr = modelCompression(totalParams(model), layers, specs);
       const policy = Object.fromEntries(layers.map((l, i) => [l.name, bitsOf[i]]));
@@ -245,24 +251,26 @@ export async function run(config: QuantizeConfig, ctx: RunContext): Promise<Quan
         data: config.data,
         policy,
         layers: layers.map((l, i) => ({ name: l.name, params: l.size, bits: bitsOf[i], method: specs[i]?.method ?? 'float', granularity: specs[i]?.granularity ?? '-' })),
-        baseline: { top1: baseline, n: full.n },
-        quantized: { top1, n: full.n },
+        baseline: { top1: baseline, n: full.n, split: 'test' },
+        quantized: { top1, n: full.n, split: 'test' },
+        val: { baseline: valBaseline, quantized: valTop1, n: valEv.n, split: 'val' },
+        splits: splitsOf(data),
         compressionRatio: cr,
         modelCompressionRatio: mcr,
         steps: toRows(steps),
         ...(Object.keys(stepsByOrder).length > 1 ? { stepsByOrder } : {}),
         episodes: found?.episodes ?? [],
         ...(found ? { uniformReferences: found.uniformReferences, search: found.search } : {}),
-        seeds: { seed: config.seed, retrainSeed: config.seed, controllerSeed: config.seed, episodeEvalSeed: config.seed + EVAL_SEED_OFFSET, splitSeed: data.splitSeed },
+        seeds: { seed: config.seed, retrainSeed: config.seed, controllerSeed: config.seed, episodeEvalSeed: config.seed + EVAL_SEED_OFFSET, splitSeed: data.splitSeed, valSeed: data.valSeed },
         backend: backendName(),
         seconds: (Date.now() - t0) / 1000,
       };
       if (config.out) {
         const out = resolve(config.out);
         mkdirSync(out, { recursive: true });
-        const provenance = { method: config.method, model: config.model, data: config.data, seed: config.seed, top1, baseline, compressionRatio: cr };
+        const provenance = { method: config.method, model: config.model, data: config.data, seed: config.seed, top1, split: 'test', baseline, valTop1, compressionRatio: cr, splits: result.splits };
         writeFileSync(join(out, 'policy.json'), JSON.stringify(toPolicy(layers.map((l) => l.name), specs, provenance), null, 2));
-        await saveLayersModel(model, out, { layerlens: { quantize: { ...config, out: undefined }, top1, n: full.n, compressionRatio: cr } });
+        await saveLayersModel(model, out, { layerlens: { quantize: { ...config, out: undefined }, top1, n: full.n, split: 'test', compressionRatio: cr, splits: result.splits } });
         const params = Object.fromEntries(
           [...quantized].map(([k, q]) => [k, { spec: q.spec, shape: q.shape, levels: q.levels, scales: Array.from(q.scales), zeroPoints: Array.from(q.zeroPoints), codebook: q.codebook ? Array.from(q.codebook) : undefined }]),
         );
@@ -273,6 +281,7 @@ export async function run(config: QuantizeConfig, ctx: RunContext): Promise<Quan
       return result;
     } finally {
       full.dispose();
+      valEv.dispose();
     }
   } finally {
     p.dispose();

@@ -5,6 +5,7 @@ import type { RunContext } from '../../core/context';
 import { throwIfCancelled } from '../../core/context';
 import { UserError } from '../../core/errors';
 import { seededPermutation } from '../../core/random';
+import { splitsOf } from '../../data';
 import { Evaluator, writeKernel } from '../../quant/session';
 import { SensitivityConfig as Schema, type SensitivityResult } from '../../../shared/api-quant';
 import { layerIndex, prepare, residualGroups, writeQuantized } from './common';
@@ -29,9 +30,10 @@ export async function run(config: SensitivityConfig, ctx: RunContext): Promise<S
     for (const l of layers) if (!seen.has(l.name)) rows.push([l.name]);
     rows.sort((a, b) => idx.get(a[0])! - idx.get(b[0])!);
 
-    const n = Math.min(data.test.n, config.limit ?? data.test.n);
-    const order = config.limit ? seededPermutation(data.test.n, config.seed).slice(0, n).sort() : undefined;
-    const ev = new Evaluator(p.model, data.test, data.shape, order);
+    // a sensitivity map drives choices (bits per layer, groups), so it reads val
+    const n = Math.min(data.val.n, config.limit ?? data.val.n);
+    const order = config.limit ? seededPermutation(data.val.n, config.seed).slice(0, n).sort() : undefined;
+    const ev = new Evaluator(p.model, data.val, data.shape, order);
     try {
       const K = config.subsets;
       // disjoint seeded subsets of the evaluation set, for the spread
@@ -90,6 +92,8 @@ export async function run(config: SensitivityConfig, ctx: RunContext): Promise<S
         granularity: config.granularity,
         baseline,
         n: ev.n,
+        split: 'val',
+        splits: splitsOf(data),
         seed: config.seed,
         subsets: K,
         backend: backendName(),

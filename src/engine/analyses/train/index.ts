@@ -6,7 +6,7 @@ import type { RunContext } from '../../core/context';
 import { throwIfCancelled } from '../../core/context';
 import { UserError } from '../../core/errors';
 import { makeRng, seededPermutation } from '../../core/random';
-import { batch, loadDataset } from '../../data';
+import { batch, loadDataset, splitsOf } from '../../data';
 import { buildModel } from '../../models/zoo';
 import { loadModel, saveLayersModel } from '../../models/io';
 import { top1 } from '../eval';
@@ -26,6 +26,8 @@ export interface TrainConfig {
   batchSize: number;
   limit?: number;
   evalLimit?: number;
+  valFraction?: number;
+  valSeed?: number;
 }
 
 interface CheckpointState {
@@ -40,7 +42,7 @@ interface CheckpointState {
 const sameRun = (a: TrainConfig, b: TrainConfig) =>
   a.arch === b.arch && a.data === b.data && a.seed === b.seed && a.optimizer === b.optimizer &&
   a.learningRate === b.learningRate && a.batchSize === b.batchSize && a.limit === b.limit &&
-  a.schedule === b.schedule && a.augment === b.augment && (a.schedule === 'constant' || a.epochs === b.epochs);
+  a.schedule === b.schedule && a.augment === b.augment && a.valFraction === b.valFraction && a.valSeed === b.valSeed && (a.schedule === 'constant' || a.epochs === b.epochs);
 
 const baseRate = (cfg: TrainConfig) => cfg.learningRate ?? (cfg.optimizer === 'sgd' ? 0.05 : 1e-3);
 
@@ -180,7 +182,7 @@ export async function run(config: TrainConfig, ctx: RunContext, hooks: TrainHook
   const out = resolve(config.out ?? ctx.workDir ?? '.');
   mkdirSync(out, { recursive: true });
   ctx.progress({ fraction: 0, stage: 'loading data' });
-  const data = await loadDataset(config.data);
+  const data = await loadDataset(config.data, { valFraction: config.valFraction, valSeed: config.valSeed });
   const [h, w, c] = data.shape;
   const nTrain = Math.min(data.train.n, config.limit ?? data.train.n);
   const bs = config.batchSize;
@@ -263,7 +265,8 @@ export async function run(config: TrainConfig, ctx: RunContext, hooks: TrainHook
         // let cancel messages and progress events through between batches
         await new Promise((r) => setImmediate(r));
       }
-      const val = await top1((x) => model.predict(x) as tf.Tensor, data.test, data.shape, {
+      // selection-side figure: val, never test
+      const val = await top1((x) => model.predict(x) as tf.Tensor, data.val, data.shape, {
         limit: config.evalLimit,
         ctx,
       });
@@ -277,7 +280,7 @@ export async function run(config: TrainConfig, ctx: RunContext, hooks: TrainHook
       });
     }
 
-    ctx.progress({ fraction: 0.96, stage: 'final evaluation' });
+    ctx.progress({ fraction: 0.96, stage: 'final evaluation (test)' });
     const final = await top1((x) => model.predict(x) as tf.Tensor, data.test, data.shape, { ctx, from: 0.96, to: 0.99 });
     const result: TrainResult = {
       arch: config.arch,
@@ -286,11 +289,16 @@ export async function run(config: TrainConfig, ctx: RunContext, hooks: TrainHook
       epochs: config.epochs,
       top1: final.top1,
       n: final.n,
+      split: 'test',
       backend: backendName(),
       modelPath: join(out, 'model.json'),
       history,
+      val: { split: 'val', n: Math.min(data.val.n, config.evalLimit ?? data.val.n) },
+      splits: splitsOf(data),
     };
-    await saveLayersModel(model, out, { layerlens: { train: { ...config, out: undefined }, top1: final.top1, n: final.n, backend: result.backend, splitSeed: data.splitSeed } });
+    await saveLayersModel(model, out, {
+      layerlens: { train: { ...config, out: undefined }, top1: final.top1, n: final.n, split: 'test', backend: result.backend, splitSeed: data.splitSeed, splits: result.splits },
+    });
     writeAtomic(join(out, 'train.json'), JSON.stringify({ config: { ...config, out: undefined }, result }, null, 2));
     ctx.progress({ fraction: 1, stage: 'done', metrics: { top1: final.top1 } });
     return result;

@@ -109,7 +109,7 @@ export const useLowrankStore = defineStore('lowrank', {
         speedup,
       );
     },
-    /** Factorise at the picked ranks and evaluate (on demand: it runs the model over the test split). */
+    /** Factorise at the picked ranks and evaluate (on demand: it runs the model over the val split, as picking ranks is a choice). */
     async measureAccuracy(data: string, limit = 1000) {
       if (!this.ref) return;
       this.accuracyLoading = true;

@@ -53,8 +53,14 @@ describe('train', () => {
     // the saved model reloads and gives the reported accuracy
     const loaded = await loadModel(r.modelPath);
     const again = await top1((x) => loaded.predict(x), data.test, data.shape, {});
+    // the last epoch's valTop1 is the final model on the first evalLimit val images (not test)
+    const onVal = await top1((x) => loaded.predict(x), data.val, data.shape, { limit: 500 });
     loaded.dispose();
     expect(again.top1).toBeCloseTo(r.top1, 6);
+    expect(r.split).toBe('test');
+    expect(r.history[2].valTop1).toBeCloseTo(onVal.top1, 6);
+    expect(r.val).toEqual({ split: 'val', n: 500 });
+    expect(r.splits).toEqual({ valFraction: 0.1, valSeed: 4321, splitSeed: 1234, nTrain: 54000, nVal: 6000, nTest: 10000 });
     const record = JSON.parse(readFileSync(join(out, 'train.json'), 'utf8'));
     expect(record.config.seed).toBe(3);
   });

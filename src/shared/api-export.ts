@@ -9,7 +9,7 @@ export const TfjsDtypes = ['float32', 'float16', 'uint8', 'uint16', 'policy'] as
 export const ExportConfig = z
   .object({
     model: ModelRef,
-    /** a policy.json path (issue 4's format) */
+    /** a policy.json path (issue 4's format); 'none' writes float even when the model carries a policy */
     policy: z.string().min(1).max(4096).optional(),
     /** one format writes straight into `out`; several write into out/<format>/ */
     formats: z.array(z.enum(ExportFormats)).min(1).max(4),
@@ -33,10 +33,77 @@ export const DiffConfig = z
   .strict();
 export type DiffConfig = z.input<typeof DiffConfig>;
 
+/**
+ * Post-training quantization of any loaded model (tfjs layers, tfjs graph, ONNX): every kernel at `bits`, no
+ * retraining; measured by output agreement with the float model, plus top-1 when labelled data is given.
+ */
+export const PtqConfig = z
+  .object({
+    model: ModelRef,
+    bits: z.number().int().min(2).max(16).default(8),
+    scheme: z.enum(['uniform', 'kmeans', 'pow2']).default('uniform'),
+    granularity: z.enum(['per-tensor', 'per-channel']).default('per-tensor'),
+    /** labelled data: its test split is the input (and top-1 is reported); else seeded random inputs */
+    data: DatasetRef.optional(),
+    /** examples the agreement is measured on */
+    limit: z.number().int().min(1).max(10_000).default(32),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    /** layers left float */
+    skip: z.array(z.string().min(1).max(512)).max(10_000).default([]),
+    /** write the quantized model (with its policy) here */
+    out: OutDir.optional(),
+  })
+  .strict();
+export type PtqConfig = z.input<typeof PtqConfig>;
+
+export interface OutputAgreement {
+  name: string;
+  shape: (number | null)[];
+  /** mean over examples of cos(float, quantized) of this output */
+  cosine: number;
+  minCosine: number;
+  /** ‖quantized − float‖ / ‖float‖ over all examples */
+  relError: number;
+  maxAbsDiff: number;
+  /** fraction of examples with the same arg-max, for [n, k] score outputs; null otherwise */
+  top1Agreement: number | null;
+  /** task hooks' measures (e.g. topBoxIoU for detectors) */
+  extra?: Record<string, number>;
+}
+export interface PtqLayer {
+  name: string;
+  kind: string;
+  params: number;
+  bits: number;
+  /** ‖Q(w) − w‖ / ‖w‖ of the kernel */
+  weightRelError: number;
+}
+export interface PtqResult {
+  model: string;
+  format: string;
+  bits: number;
+  scheme: string;
+  granularity: string;
+  layers: PtqLayer[];
+  outputs: OutputAgreement[];
+  /** examples and where they came from ('random' when no data was given) */
+  n: number;
+  data: string;
+  seed: number;
+  top1: { float: number; quantized: number } | null;
+  /** float32 kernel bits over quantized kernel bits (biases and other weights excluded) */
+  compressionRatio: number;
+  /** the folder written (model + policy.json), null without --out */
+  out: string | null;
+  modelPath: string | null;
+  backend: string;
+}
+
 /** Job kinds of this capability: z.object({ kind: z.literal('…'), config: … }).strict(), one per kind. */
 export const exportJobs = [
   z.object({ kind: z.literal('export'), config: ExportConfig }).strict(),
   z.object({ kind: z.literal('diff'), config: DiffConfig }).strict(),
+  z.object({ kind: z.literal('ptq'), config: PtqConfig }).strict(),
 ] as const;
 
 /** Methods of this capability: name → request schema. */

@@ -1,4 +1,4 @@
-import { ExportFormats, TfjsDtypes, type DiffResult, type ExportResult } from '../../shared/api-export';
+import { ExportFormats, TfjsDtypes, type DiffResult, type ExportResult, type PtqResult } from '../../shared/api-export';
 import { int, oneOf, required, runJobToEnd, type CliCommand } from '../util';
 
 const kb = (n: number) => (n >= 10_000 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
@@ -49,11 +49,24 @@ export function formatDiff(r: DiffResult): string {
   return [side('A', r.a), side('B', r.b), table(rows), ...(r.onlyA.length ? [`only in A: ${r.onlyA.join(', ')}`] : []), ...(r.onlyB.length ? [`only in B: ${r.onlyB.join(', ')}`] : [])].join('\n');
 }
 
+export function formatPtq(r: PtqResult): string {
+  const f = (x: number) => x.toFixed(6);
+  const rows = [['output', 'shape', 'cosine', 'min cos', 'rel err', 'max |diff|', 'top-1 agree'], ...r.outputs.map((o) => [o.name, `[${o.shape.map((d) => d ?? '?').join(',')}]`, f(o.cosine), f(o.minCosine), err(o.relError), err(o.maxAbsDiff), o.top1Agreement === null ? '—' : pct(o.top1Agreement)])];
+  const q = r.layers.filter((l) => l.bits < 32);
+  return [
+    `ptq ${r.bits}-bit ${r.scheme} ${r.granularity}: ${q.length} of ${r.layers.length} weighted nodes of ${r.model} (${r.format}), kernels ${r.compressionRatio.toFixed(2)}× smaller`,
+    `output agreement with the float model on ${r.n} ${r.data === 'random' ? `seeded random inputs (seed ${r.seed})` : `test examples of ${r.data}`}:`,
+    table(rows),
+    ...(r.top1 ? [`top-1 float ${pct(r.top1.float)}, quantized ${pct(r.top1.quantized)}`] : []),
+    ...(r.modelPath ? [`out: ${r.modelPath} (+ policy.json; export uses it)`] : []),
+  ].join('\n');
+}
+
 /** `layerlens` commands of the export capability. */
 export const exportCommands: CliCommand[] = [
   {
     name: 'export',
-    usage: `  export <model> [--policy FILE] --format <${ExportFormats.join('|')}> --out DIR
+    usage: `  export <model> [--policy FILE|none] --format <${ExportFormats.join('|')}> --out DIR
         [--data <ref>] [--limit N] [--tfjs-dtype ${TfjsDtypes.join('|')}] [--json]
                                                  write, reload and verify: real bytes per layer, top-1, agreement`,
     options: { policy: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, limit: { type: 'string' }, 'tfjs-dtype': { type: 'string' } },
@@ -76,6 +89,32 @@ export const exportCommands: CliCommand[] = [
         },
       )) as ExportResult;
       out(json ? JSON.stringify(exportJson(r)) : formatExport(r));
+    },
+  },
+  {
+    name: 'ptq',
+    usage: `  ptq <model> [--bits 8] [--scheme uniform|kmeans|pow2] [--per-channel] [--data <ref>] [--limit N]
+        [--seed S] [--skip a,b] [--out DIR] [--json]
+                                                 post-training quantization of any model (tfjs layers/graph, ONNX); output agreement`,
+    options: { bits: { type: 'string' }, scheme: { type: 'string' }, 'per-channel': { type: 'boolean' }, data: { type: 'string' }, limit: { type: 'string' }, seed: { type: 'string' }, skip: { type: 'string' }, out: { type: 'string' } },
+    positionals: { count: 1, what: 'a <model>' },
+    async run(args) {
+      const { values, positionals, json, out } = args;
+      const r = (await runJobToEnd(args, {
+        kind: 'ptq',
+        config: {
+          model: positionals[0],
+          bits: int('bits', values.bits, 2),
+          scheme: oneOf('scheme', values.scheme, ['uniform', 'kmeans', 'pow2'] as const),
+          granularity: values['per-channel'] ? 'per-channel' : 'per-tensor',
+          data: values.data as string | undefined,
+          limit: int('limit', values.limit, 1),
+          seed: int('seed', values.seed, 0),
+          skip: typeof values.skip === 'string' ? values.skip.split(',').map((x) => x.trim()).filter(Boolean) : undefined,
+          out: values.out as string | undefined,
+        },
+      })) as PtqResult;
+      out(json ? JSON.stringify(r) : formatPtq(r));
     },
   },
   {

@@ -113,8 +113,10 @@ export async function buildPlan(source: LoadedModel, policy?: ParsedPolicy): Pro
     const lp = policy?.layers[c.name];
     if (lp && lp.bits < 32 && c.main >= 0) {
       const k = weights[c.main];
-      // per-channel on the LAST axis: tfjs kernels are [kh,kw,in,out] / [in,out], so that is the output channel
-      const spec: QuantSpec = { bits: lp.bits, method: lp.method, granularity: lp.granularity, symmetric: lp.symmetric };
+      // per-channel on the output channel: the LAST axis of tfjs kernels [kh,kw,in,out] / [in,out]; a depthwise
+      // kernel [kh,kw,in,mult] has one output channel per input channel, so axis 2 (mult is usually 1)
+      const depthwise = /depthwise/i.test(c.kind) && k.shape.length === 4;
+      const spec: QuantSpec = { bits: lp.bits, method: lp.method, granularity: lp.granularity, symmetric: lp.symmetric, ...(depthwise ? { axis: 2 } : {}) };
       if (lp.bits > 16) throw new UserError(`policy for ${c.name}: ${lp.bits} bits — export stores 1–16-bit codes or float (32)`);
       const q = quantize(k.original, k.shape, spec);
       k.values = dequantize(q);

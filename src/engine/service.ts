@@ -8,7 +8,8 @@ import { plainContext } from './core/context';
 import { listBuiltinDatasets } from './data';
 import { listBuiltinModels } from './models/io';
 import * as inspect from './analyses/inspect';
-import { JobRunner } from './jobs/runner';
+import { JobRunner, type JobTable } from './jobs/runner';
+import { jobAnalyses } from './analyses/registry';
 import { Workspace } from './jobs/workspace';
 import { quantHandlers } from './analyses/quant/handlers';
 import { lowrankHandlers } from './analyses/lowrank/handlers';
@@ -30,11 +31,14 @@ export const DEFAULT_DATASET = 'mnist';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
+/** Every job kind of the engine; the runner is handed this table instead of importing it. */
+export const jobTable: JobTable = { analyses: jobAnalyses, module: new URL('./analyses/registry.ts', import.meta.url) };
+
 /** The engine behind every host: the same handlers serve IPC, the browser shell and the CLI. */
 export async function createService(opts: { workspaceDir: string; host: AppInfo['host'] }): Promise<Service> {
   const backend = await initBackend();
   const workspace = new Workspace(opts.workspaceDir);
-  const runner = new JobRunner(workspace);
+  const runner = new JobRunner(workspace, jobTable);
 
   const handlers: Handlers = {
     'app.info': async () => ({

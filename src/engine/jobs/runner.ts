@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { JobEvent, JobKind, JobRecord, MetricPoint } from '../../shared/api';
 import { UserError } from '../core/errors';
-import { jobAnalyses } from '../analyses/registry';
+import type { JobAnalysis } from '../analyses/types';
 import type { WorkerMessage } from './messages';
 import type { Workspace } from './workspace';
 
@@ -10,6 +10,15 @@ import type { Workspace } from './workspace';
 const workerFile = new URL('./worker-boot.mjs', import.meta.url);
 const PERSIST_EVERY_MS = 250;
 const KILL_AFTER_CANCEL_MS = 15_000;
+
+/**
+ * The job kinds a runner can start. Functions cannot cross into a worker thread, so each worker imports the same
+ * table again from `module`, which must export it as `jobAnalyses`.
+ */
+export interface JobTable {
+  analyses: Partial<Record<JobKind, JobAnalysis<any, any>>>;
+  module: URL;
+}
 
 interface Running {
   worker: Worker;
@@ -22,11 +31,14 @@ export class JobRunner {
   private readonly running = new Map<string, Running>();
   private readonly listeners = new Set<(e: JobEvent) => void>();
 
-  constructor(private readonly workspace: Workspace) {
+  constructor(
+    private readonly workspace: Workspace,
+    private readonly jobs: JobTable,
+  ) {
     workspace.recoverOrphans((job) => {
-      const a = jobAnalyses[job.kind];
+      const a = jobs.analyses[job.kind];
       try {
-        return !!a.resumable?.(a.parse(job.config));
+        return !!a?.resumable?.(a.parse(job.config));
       } catch {
         return false;
       }
@@ -43,7 +55,7 @@ export class JobRunner {
   }
 
   start(kind: JobKind, rawConfig: unknown): JobRecord {
-    const analysis = jobAnalyses[kind];
+    const analysis = this.jobs.analyses[kind];
     if (!analysis) throw new UserError(`unknown job kind "${kind}"`);
     const id = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
     let config = analysis.parse(rawConfig);
@@ -69,7 +81,7 @@ export class JobRunner {
   private launch(rec: JobRecord): void {
     const { id } = rec;
     const worker = new Worker(workerFile, {
-      workerData: { kind: rec.kind, config: rec.config, workDir: this.workspace.jobDir(id) },
+      workerData: { kind: rec.kind, config: rec.config, workDir: this.workspace.jobDir(id), table: this.jobs.module.href },
       stdout: false,
       stderr: false,
     });

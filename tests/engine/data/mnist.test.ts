@@ -5,8 +5,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededPermutation } from '../../../src/engine/core/random';
 import { cacheFile, readCache, writeCache, type CacheMeta } from '../../../src/engine/data/cache';
-import { forgetLoadedDatasets, listBuiltinDatasets, loadDataset } from '../../../src/engine/data/index';
-import type { Dataset } from '../../../src/engine/data/types';
+import { forgetLoadedDatasets, listBuiltinDatasets, loadDataset, openDataset } from '../../../src/engine/data/index';
+import type { ClassificationDataset as Dataset } from '../../../src/engine/data/types';
 
 const digitsDir = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src/digits');
 
@@ -134,10 +134,10 @@ describe('mnist', () => {
 
   it('memoises per ref and cache folder', async () => {
     forgetLoadedDatasets();
-    const a = loadDataset('mnist', { cacheDir: dir });
-    const b = loadDataset('mnist', { cacheDir: dir });
+    const a = openDataset('mnist', { cacheDir: dir });
+    const b = openDataset('mnist', { cacheDir: dir });
     expect(a).toBe(b);
-    expect(await a).toBe(await b);
+    expect(await loadDataset('mnist', { cacheDir: dir })).toBe(await b);
   });
 
   it('reads the cache file rather than the package when one is present', async () => {

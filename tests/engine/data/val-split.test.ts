@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/engine/core/errors';
 import { forgetLoadedDatasets, loadDataset, splitsOf } from '../../../src/engine/data/index';
 import { carveVal, valCount } from '../../../src/engine/data/split';
-import type { Dataset, RawSplit, Split } from '../../../src/engine/data/types';
+import type { ClassificationDataset as Dataset, RawSplit, Split } from '../../../src/engine/data/types';
 
 /** one hash per example, so splits can be compared by content, not by position */
 function hashes(s: Split, stride: number): string[] {

@@ -1,7 +1,7 @@
 import * as tf from '../../backend/tf';
 import { initBackend } from '../../backend';
 import { UserError } from '../../core/errors';
-import { loadDataset, type Dataset } from '../../data';
+import { loadDataset, type ClassificationDataset } from '../../data';
 import { loadModel, type LoadedModel } from '../../models/io';
 import { checkInputShape } from '../eval';
 import { quantLayers, readKernel, writeKernel, type QLayer } from '../../quant/session';
@@ -10,7 +10,7 @@ import { dequantize, quantize, type QuantSpec } from '../../quant/quantizers';
 export interface Prepared {
   loaded: LoadedModel;
   model: tf.LayersModel;
-  data: Dataset;
+  data: ClassificationDataset;
   layers: QLayer[];
   /** pretrained kernels, to restore between runs */
   original: Float32Array[];

@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
 import { Archs, type Arch, type TrainResult } from '../shared/api';
-import { oneLine } from '../engine/core/errors';
+import { firstLine, oneLine } from '../engine/core/errors';
 import { defaultWorkspaceDir } from '../engine/jobs/workspace';
 import { formatInspect, formatJobs } from './format';
 import { UsageError, finishJob, int, num, oneOf, required, runJob, withService, type CliCommand } from './util';
@@ -70,7 +70,7 @@ function parse(argv: string[]) {
     return { cmd: cmd as Command, other, values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (e) {
     // node's messages are long and multi-line; keep the first sentence
-    throw new UsageError(`${cmd}: ${(e as Error).message.split('\n')[0].replace(/\. To specify.*$/, '')}`);
+    throw new UsageError(`${cmd}: ${firstLine((e as Error).message).replace(/\. To specify.*$/, '')}`);
   }
 }
 

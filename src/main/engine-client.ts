@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { JobEvent, Method, Request, Response } from '../shared/api';
+import { firstLine, RelayedError, UserError } from '../engine/core/errors';
 import type { HostToMain, MainToHost } from './engine-protocol';
 
 export interface Engine {
@@ -42,7 +43,7 @@ export async function startEngine(opts: {
   const die = (reason: string) => {
     if (dead) return;
     dead = reason;
-    for (const p of pending.values()) p.fail(new Error(`engine unavailable: ${reason}`));
+    for (const p of pending.values()) p.fail(new UserError(`engine unavailable: ${reason}`));
     pending.clear();
     if (!closing) opts.onExit?.(reason);
   };
@@ -53,7 +54,7 @@ export async function startEngine(opts: {
         case 'ready':
           return ok();
         case 'fatal':
-          fail(new Error(`engine failed to start: ${m.error}`));
+          fail(new UserError(`engine failed to start: ${m.error}`));
           return die(m.error);
         case 'job':
           for (const l of listeners) l(m.event);
@@ -63,18 +64,18 @@ export async function startEngine(opts: {
           pending.delete(m.id);
           if (!p) return;
           if (m.ok) p.ok(m.value);
-          else p.fail(new Error(m.error));
+          else p.fail(new RelayedError(m.error));
         }
       }
     });
     child.once('error', (e) => {
-      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? `Node.js not found at "${opts.node}"` : e.message;
-      fail(new Error(`engine failed to start: ${reason}`));
+      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? `Node.js not found at "${opts.node}"` : firstLine(e.message);
+      fail(new UserError(`engine failed to start: ${reason}`));
       die(reason);
     });
     child.once('exit', (code, signal) => {
       const reason = `engine process exited (${signal ?? `code ${code}`})`;
-      fail(new Error(reason));
+      fail(new UserError(reason));
       die(reason);
     });
   });
@@ -83,7 +84,7 @@ export async function startEngine(opts: {
   const post = (m: MainToHost) => child.send(m);
   return {
     call<M extends Method>(method: M, req: Request<M>): Promise<Response<M>> {
-      if (dead) return Promise.reject(new Error(`engine unavailable: ${dead}`));
+      if (dead) return Promise.reject(new UserError(`engine unavailable: ${dead}`));
       const id = nextId++;
       return new Promise((ok, fail) => {
         pending.set(id, { ok: ok as (v: unknown) => void, fail });

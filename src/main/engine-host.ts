@@ -4,10 +4,10 @@
  * down. Started by engine-client.ts with `node --import tsx`; talks over the fork IPC channel.
  */
 import { validateRequest, type Method } from '../shared/api';
+import { oneLine } from '../engine/core/errors';
 import type { HostToMain, MainToHost } from './engine-protocol';
 
 const send = (m: HostToMain) => process.send?.(m);
-const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
 async function main() {
   const workspaceDir = process.env.LAYERLENS_WORKSPACE_DIR;
@@ -26,8 +26,7 @@ async function main() {
       const value = await (service.handlers[method] as (r: unknown) => Promise<unknown>)(req);
       send({ type: 'result', id: m.id, ok: true, value });
     } catch (e) {
-      const internal = e instanceof Error && e.name !== 'UserError' && !/^(invalid request|unknown API method|internal error)/.test(e.message);
-      send({ type: 'result', id: m.id, ok: false, error: `${internal ? 'internal error: ' : ''}${oneLine(e)}` });
+      send({ type: 'result', id: m.id, ok: false, error: oneLine(e) });
     }
   });
   // the window went away without saying goodbye

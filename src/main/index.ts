@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateRequest, type HostEvent, type Method } from '../shared/api';
 import { contentSecurityPolicy } from '../server/csp';
+import { oneLine } from '../engine/core/errors';
 import { startEngine, type Engine } from './engine-client';
 
 const here = fileURLToPath(new URL('.', import.meta.url)); // out/main/
@@ -98,7 +99,7 @@ ipcMain.handle('api:call', async (event, method: unknown, req: unknown) => {
     const e = await getEngine();
     return { ok: true, value: await e.call(v.method, v.req as never) };
   } catch (e) {
-    return { ok: false, error: (e as Error).message.split('\n')[0] };
+    return { ok: false, error: oneLine(e) };
   }
 });
 
@@ -127,7 +128,7 @@ function buildMenu() {
       click: async () => {
         if (!win) return;
         const r = await dialog.showOpenDialog(win, { title: 'Open Workspace', defaultPath: workspaceDir, properties: ['openDirectory', 'createDirectory'] });
-        if (!r.canceled && r.filePaths[0]) await switchWorkspace(r.filePaths[0]).catch((e: Error) => dialog.showErrorBox('Open Workspace', e.message));
+        if (!r.canceled && r.filePaths[0]) await switchWorkspace(r.filePaths[0]).catch((e: unknown) => dialog.showErrorBox('Open Workspace', oneLine(e)));
       },
     },
     { type: 'separator' },
@@ -232,7 +233,7 @@ if (!app.requestSingleInstanceLock()) {
     buildMenu();
     createWindow();
     // start the engine while the page loads
-    getEngine().catch((e: Error) => dialog.showErrorBox('LayerLens engine', `${e.message}\nLayerLens runs its engine with Node.js ≥ 20 (set LAYERLENS_NODE to its path).`));
+    getEngine().catch((e: unknown) => dialog.showErrorBox('LayerLens engine', `${oneLine(e)}\nLayerLens runs its engine with Node.js ≥ 20 (set LAYERLENS_NODE to its path).`));
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createWindow();
     });

@@ -15,7 +15,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { validateRequest, type Handlers, type JobEvent, type Method } from '../shared/api';
+import { RequestError, validateRequest, type Handlers, type JobEvent, type Method } from '../shared/api';
+import { oneLine, UserError } from '../engine/core/errors';
 import { contentSecurityPolicy } from './csp';
 
 /** What the shell needs from the engine: the same object `createService` returns. */
@@ -48,22 +49,14 @@ const MIME: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-class HttpError extends Error {
+/** A refusal with its HTTP status; the message is for the user, like a UserError's. */
+class HttpError extends UserError {
   constructor(
     readonly status: number,
     message: string,
   ) {
     super(message);
   }
-}
-
-/** One line, never a stack: user errors as they are, anything else marked internal. */
-function errorLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  const line = msg.split('\n')[0].slice(0, 500);
-  return e instanceof Error && e.name !== 'UserError' && e.name !== 'CancelledError' && !line.startsWith('internal error')
-    ? `internal error: ${line}`
-    : line;
 }
 
 function parseCookies(header: string | undefined): Record<string, string> {
@@ -144,14 +137,14 @@ export async function startServer(opts: {
     try {
       parsed = validateRequest(method, body);
     } catch (e) {
-      throw new HttpError(/^unknown API method/.test((e as Error).message) ? 404 : 400, (e as Error).message);
+      throw new HttpError(e instanceof RequestError && e.unknownMethod ? 404 : 400, oneLine(e));
     }
     try {
       const handler = service.handlers[parsed.method] as (r: unknown) => Promise<unknown>;
       sendJson(res, 200, await handler(parsed.req));
     } catch (e) {
-      const name = e instanceof Error ? e.name : '';
-      throw new HttpError(name === 'UserError' ? 400 : 500, errorLine(e));
+      const line = oneLine(e);
+      throw new HttpError(line.startsWith('internal error') ? 500 : 400, line);
     }
   }
 
@@ -194,7 +187,7 @@ export async function startServer(opts: {
     const isApi = url.pathname.startsWith('/api/');
     const fail = (e: unknown) => {
       const status = e instanceof HttpError ? e.status : 500;
-      const message = e instanceof HttpError ? e.message : errorLine(e);
+      const message = oneLine(e);
       if (res.headersSent) return void res.destroy();
       if (isApi) sendJson(res, status, { error: message });
       else {

@@ -97,6 +97,8 @@ export interface ModelSummary {
   name: string;
   format: 'tfjs-layers' | 'tfjs-graph' | 'onnx' | 'builtin';
   inputShape: (number | null)[];
+  /** every output of the model, named (multi-output models have several) */
+  outputs?: { name: string; shape: (number | null)[] }[];
   params: number;
   flops: number;
 }
@@ -236,13 +238,24 @@ export function isMethod(name: unknown): name is Method {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(methods, name);
 }
 
-/** Validate a method name and request at a boundary; throws an Error whose message is one line. */
+/** A request the contract refuses: the caller's mistake, so hosts show its one-line message as it is. */
+export class RequestError extends Error {
+  constructor(
+    message: string,
+    readonly unknownMethod = false,
+  ) {
+    super(message);
+    this.name = 'RequestError';
+  }
+}
+
+/** Validate a method name and request at a boundary; throws a RequestError whose message is one line. */
 export function validateRequest<M extends Method>(method: unknown, req: unknown): { method: M; req: ParsedRequest<M> } {
-  if (!isMethod(method)) throw new Error(`unknown API method: ${String(method).slice(0, 80)}`);
+  if (!isMethod(method)) throw new RequestError(`unknown API method: ${String(method).slice(0, 80)}`, true);
   const parsed = methods[method].safeParse(req ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`invalid request for ${method}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new RequestError(`invalid request for ${method}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return { method: method as M, req: parsed.data as ParsedRequest<M> };
 }

@@ -1,4 +1,9 @@
 /**
+ * The one place that turns a thrown value into the line a user sees; every host (CLI, browser shell, Electron
+ * main and its engine host, job workers) prints errors through `oneLine`.
+ */
+
+/**
  * An error the user caused or can fix (bad file, bad flag, bad shape). Hosts print `message` as one line,
  * never a stack trace. `file` names the offending file when there is one.
  */
@@ -19,9 +24,29 @@ export class CancelledError extends Error {
   }
 }
 
+/** A line that `oneLine` already made in another process or thread (engine host, job worker): passed on as it is. */
+export class RelayedError extends Error {
+  constructor(line: string) {
+    super(line);
+    this.name = 'RelayedError';
+  }
+}
+
+// errors whose message is meant for the user; by name, so a UserError from another copy of this module counts too
+// (RequestError is the contract's, src/shared/api.ts)
+const SHOWN = new Set(['UserError', 'CancelledError', 'RelayedError', 'RequestError']);
+const MAX_CHARS = 500;
+
+/** The first line of a text, at most 500 characters. */
+export function firstLine(text: string): string {
+  return text.split('\n')[0].slice(0, MAX_CHARS);
+}
+
 /** One line for any thrown value: user errors as they are, others prefixed so bugs stay recognisable. */
 export function oneLine(err: unknown): string {
-  if (err instanceof UserError || err instanceof CancelledError) return err.message.split('\n')[0];
-  if (err instanceof Error) return `internal error: ${err.message.split('\n')[0]}`;
-  return `internal error: ${String(err).split('\n')[0]}`;
+  if (err instanceof Error) {
+    const line = firstLine(err.message);
+    return SHOWN.has(err.name) || line.startsWith('internal error') ? line : `internal error: ${line}`;
+  }
+  return `internal error: ${firstLine(String(err))}`;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { JobEvent, JobKind, JobRecord, MetricPoint } from '../../shared/api';
-import { UserError } from '../core/errors';
+import { oneLine, UserError } from '../core/errors';
 import type { JobAnalysis } from '../analyses/types';
 import type { WorkerMessage } from './messages';
 import type { Workspace } from './workspace';
@@ -139,7 +139,7 @@ export class JobRunner {
             break;
         }
       });
-      worker.on('error', (e) => finish('failed', { error: `internal error: ${e.message.split('\n')[0]}` }));
+      worker.on('error', (e) => finish('failed', { error: oneLine(e) }));
       worker.on('exit', (code) => {
         // a worker killed after cancel, or one that died without a word
         const r = this.running.get(id);

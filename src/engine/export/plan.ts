@@ -6,8 +6,8 @@ import { resolve } from 'node:path';
 import * as tf from '../backend/tf';
 import { UserError } from '../core/errors';
 import { layersRunnable, layersWithWeights, type LoadedModel, type Runnable } from '../models/model';
-import { graphCosts, layersCosts, prod, type LayerCost } from '../models/flops';
-import { graphNodes } from '../formats/tfjs-graph/graphdef';
+import { prod } from '../models/flops';
+import { modelNodes } from '../models/nodes';
 import { dequantize, quantize, storageBits, type QuantizedTensor, type QuantSpec } from '../quant/quantizers';
 import { Policy as PolicySchema } from '../../shared/common';
 import { flat } from '../formats/tfjs-weights';
@@ -81,13 +81,7 @@ export function parsePolicy(p: unknown, where = 'policy'): ParsedPolicy {
   return r.data as ParsedPolicy;
 }
 
-/** Nodes with weights of any loaded model: layers of a layers model, weighted ops of a graph model. */
-export async function modelNodes(m: LoadedModel): Promise<LayerCost[]> {
-  if (m.layers) return layersCosts(m.layers);
-  const nodes = m.graph ? graphNodes(m.graph) : undefined;
-  if (!m.graph || !nodes) throw new UserError('model has neither layers nor a readable graph', m.path ?? m.ref);
-  return graphCosts(m.graph, nodes);
-}
+export { modelNodes } from '../models/nodes';
 
 /** The layers model behind a plan, or one line saying that `target` writes layer topologies only. */
 export function planLayersModel(plan: ExportPlan, target: string): tf.LayersModel {
@@ -131,7 +125,8 @@ export async function buildPlan(source: LoadedModel, policy?: ParsedPolicy): Pro
   for (const l of layers) for (const w of l.weights) values.set(w.name, w.values);
   if (source.layers) {
     const model = await layersWithWeights(source.layers, values);
-    return { source, run: layersRunnable(model, false), model, layers, policy, dispose: () => model.dispose() };
+    const run = layersRunnable(model, false, source.outputs.map((o) => o.name));
+    return { source, run, model, layers, policy, dispose: () => model.dispose() };
   }
   const run = await source.withWeights(values);
   return { source, run, layers, policy, dispose: () => run.dispose() };

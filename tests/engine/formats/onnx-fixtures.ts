@@ -80,3 +80,34 @@ export function writeFixture(path: string, bytes: Uint8Array): string {
   writeFileSync(path, bytes);
   return path;
 }
+
+/**
+ * Two outputs, PyTorch-style NCHW input [N,1,6,6], opset 13: a shared Conv+Relu trunk, then a class head
+ * (GlobalAveragePool, Flatten, Gemm, Softmax → "probs" [N,3]) and a dense map head (1×1 Conv → "heatmap"
+ * [N,2,6,6], NCHW as the file says).
+ */
+export function twoOutputCnn(): Uint8Array {
+  return encodeModel({
+    irVersion: 7,
+    producerName: 'pytorch',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'two_heads',
+      input: [{ name: 'image', type: { tensorType: { elemType: DT.FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 1 }, { dimValue: 6 }, { dimValue: 6 }] } } } }],
+      output: [
+        { name: 'probs', type: { tensorType: { elemType: DT.FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 3 }] } } } },
+        { name: 'heatmap', type: { tensorType: { elemType: DT.FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 2 }, { dimValue: 6 }, { dimValue: 6 }] } } } },
+      ],
+      initializer: [floatTensor('trunk.weight', [4, 1, 3, 3], rand(36)), floatTensor('trunk.bias', [4], rand(4)), floatTensor('cls.weight', [3, 4], rand(12)), floatTensor('cls.bias', [3], rand(3)), floatTensor('map.weight', [2, 4, 1, 1], rand(8)), floatTensor('map.bias', [2], rand(2))],
+      node: [
+        { opType: 'Conv', name: '/trunk/Conv', input: ['image', 'trunk.weight', 'trunk.bias'], output: ['t'], attribute: [intsAttr('kernel_shape', [3, 3]), intsAttr('pads', [1, 1, 1, 1])] },
+        { opType: 'Relu', name: '/trunk/Relu', input: ['t'], output: ['tr'] },
+        { opType: 'GlobalAveragePool', name: '/cls/gap', input: ['tr'], output: ['g'] },
+        { opType: 'Flatten', name: '/cls/Flatten', input: ['g'], output: ['f'], attribute: [intAttr('axis', 1)] },
+        { opType: 'Gemm', name: '/cls/Gemm', input: ['f', 'cls.weight', 'cls.bias'], output: ['logits'], attribute: [intAttr('transB', 1)] },
+        { opType: 'Softmax', name: '/cls/Softmax', input: ['logits'], output: ['probs'], attribute: [intAttr('axis', 1)] },
+        { opType: 'Conv', name: '/map/Conv', input: ['tr', 'map.weight', 'map.bias'], output: ['heatmap'], attribute: [intsAttr('kernel_shape', [1, 1])] },
+      ],
+    },
+  });
+}

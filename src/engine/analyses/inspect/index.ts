@@ -3,10 +3,9 @@ import type { RunContext } from '../../core/context';
 import { throwIfCancelled } from '../../core/context';
 import { UserError } from '../../core/errors';
 import type { LayerCost } from '../../models/flops';
-import { graphCosts, layersCosts } from '../../models/flops';
 import type { LoadedModel } from '../../models/io';
 import { loadModel } from '../../models/io';
-import { graphNodes } from '../../formats/tfjs-graph';
+import { modelNodes } from '../../models/nodes';
 import type { Histogram, InspectResult, LayerInfo, WeightStats } from '../../../shared/api';
 
 export interface InspectConfig {
@@ -66,13 +65,8 @@ function checkFiniteWeights(c: LayerCost, where: string): void {
 
 /** Inspects a model that is already loaded (the caller keeps ownership and disposes it). */
 export async function runOnModel(loaded: LoadedModel, ctx?: RunContext): Promise<InspectResult> {
-  let costs: LayerCost[];
-  if (loaded.layers) costs = layersCosts(loaded.layers);
-  else if (loaded.graph) {
-    const nodes = graphNodes(loaded.graph);
-    if (!nodes) throw new UserError('graph model was not read through formats/tfjs-graph; its topology is unknown', loaded.path ?? loaded.ref);
-    costs = await graphCosts(loaded.graph, nodes);
-  } else throw new UserError('model has neither layers nor a graph', loaded.path ?? loaded.ref);
+  // one view over every format: layers of a layers model (ONNX files are converted to one), weighted ops of a graph
+  const costs: LayerCost[] = await modelNodes(loaded);
 
   const weighted = costs.filter((c) => c.weights.length > 0);
   const where = loaded.path ?? loaded.ref;
@@ -102,6 +96,7 @@ export async function runOnModel(loaded: LoadedModel, ctx?: RunContext): Promise
       name: loaded.name,
       format: loaded.format,
       inputShape: [...loaded.inputShape],
+      outputs: loaded.outputs.map((o) => ({ name: o.name, shape: [...o.shape] })),
       params: layers.reduce((s, l) => s + l.params, 0),
       flops: layers.reduce((s, l) => s + l.flops, 0),
     },

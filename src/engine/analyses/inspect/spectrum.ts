@@ -2,7 +2,7 @@
 // conv kernels [kh,kw,in,out] as the channel matrix [out, kh·kw·in], dense/matmul kernels as they are. The
 // low-rank analyses (lowrank/) factorise layers models; this is the read-only view that works on all three.
 import type { LoadedModel } from '../../models/model';
-import { modelNodes } from '../../export/plan';
+import { modelNodes } from '../../models/nodes';
 import { kernelToMatrix, matrixShape } from '../../lowrank/reshape';
 import { svd } from '../../lowrank/svd';
 import { energyRank } from '../../lowrank/rank';

@@ -1,6 +1,7 @@
-// tfjs layers model → ONNX (opset 21), one emitter per layer kind (EMITTERS), every model output kept. Inside the graph activations are NCHW (the ONNX convention for Conv and
-// pools); the graph input stays NHWC like the datasets, with one Transpose after it, and a Transpose back
-// before Flatten so Dense weights keep tfjs's flatten order. Weights:
+// tfjs layers model → ONNX (opset 21), one emitter per layer kind (EMITTERS), every model output kept. Inside
+// the graph activations are NCHW (the ONNX convention for Conv and pools); the graph input stays NHWC like the
+// datasets, with one Transpose after it, and a Transpose back before Flatten so Dense weights keep tfjs's
+// flatten order. Weights:
 //   'float': float32 initializers (the simulated, i.e. dequantized, values)
 //   'qdq':   quantized kernels as integer initializers → DequantizeLinear (per-axis on axis 0); int4/uint4
 //            packed two per byte for codes that fit 4 bits, int8/uint8 for 5–8, int16/uint16 up to 16.

@@ -1,6 +1,6 @@
 // ONNX → tfjs functional LayersModel, so inspection, sensitivity and spectra run on ONNX models unchanged.
 // Covers the CNN op set PyTorch and tf2onnx export (Conv, BatchNormalization, Relu, Add, MaxPool,
-// AveragePool, GlobalAveragePool, Flatten, Reshape, Gemm, MatMul(+Add bias), Softmax …), opset 13–21, and
+// AveragePool, GlobalAveragePool, Flatten, Reshape, Gemm, MatMul(+Add bias), Softmax, zero Pad …), opset 13–21, and
 // DequantizeLinear on constant weights (QDQ models, ours included). ONNX feature maps are NCHW; the tfjs model
 // is NHWC with transposed weights, and Flatten of an NCHW map becomes Permute + Flatten so Dense weights keep
 // their meaning. Evaluation of the file itself stays with ONNX Runtime.
@@ -226,6 +226,17 @@ export function onnxToLayers(m: ModelProto, where: string): OnnxImport {
         if (perm === '0,3,1,2' && x.layout === 'nhwc') r = { sym: x.sym, layout: 'nchw' };
         else if (perm === '0,2,3,1' && x.layout === 'nchw') r = { sym: x.sym, layout: 'nhwc' };
         else throw new UserError(`Transpose ${n.name ?? ''}: perm ${perm} is not a layout change the importer follows`, where);
+        break;
+      }
+      case 'Pad': {
+        // zero padding of H and W only (what our exporter writes for ZeroPadding2D, and PyTorch for F.pad)
+        const x = valOf(ins[0], n);
+        const mode = attrString(n, 'mode') ?? 'constant';
+        const pads = Array.from(constOf(ins[1], n).values);
+        const fill = ins[2] ? consts.get(ins[2])?.values[0] ?? 0 : 0;
+        if (x.layout !== 'nchw' || mode !== 'constant' || fill !== 0 || pads.length !== 8 || pads[0] || pads[1] || pads[4] || pads[5] || pads.some((p) => p < 0))
+          {throw new UserError(`Pad ${n.name ?? ''}: only zero padding of the spatial axes of a feature map is supported`, where);}
+        r = { sym: tf.layers.zeroPadding2d({ name, padding: [[pads[2], pads[6]], [pads[3], pads[7]]] }).apply(x.sym) as tf.SymbolicTensor, layout: 'nchw' };
         break;
       }
       case 'Identity':

@@ -1,16 +1,19 @@
 // The one place that decides which TensorFlow.js backend the engine runs on.
-// Order: tfjs-node ('tensorflow', when @tensorflow/tfjs-node is installed and loads), else wasm with the
-// project's training kernels, else cpu. LAYERLENS_BACKEND=tensorflow|wasm|cpu forces one (tests, bench).
+// Order: tfjs-node ('tensorflow', when @tensorflow/tfjs-node is installed and loads), else 'native' (the
+// oneDNN addon in native/, when it was built), else wasm with the project's training kernels, else cpu.
+// LAYERLENS_BACKEND=tensorflow|native|wasm|cpu forces one (tests, bench).
 import { UserError } from '../core/errors';
-import { registerWasmTrainingKernels } from './kernels';
+import { registerBatchNormGradient, registerWasmTrainingKernels } from './kernels';
+import { registerNativeBackend } from './native';
 import * as tf from './tf';
 
-export type BackendChoice = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
-const AUTO_ORDER: readonly BackendChoice[] = ['tensorflow', 'wasm', 'cpu'];
+const AUTO_ORDER: readonly BackendChoice[] = ['tensorflow', 'native', 'wasm', 'cpu'];
 export const BACKEND_ENV_VAR = 'LAYERLENS_BACKEND';
 
 let decided: { key: string; name: Promise<string> } | undefined;
+let saidWhyNotNative = false;
 
 function isChoice(v: string): v is BackendChoice {
   return (AUTO_ORDER as readonly string[]).includes(v);
@@ -59,7 +62,15 @@ async function decide(order: readonly BackendChoice[], strict: boolean): Promise
   const failures: string[] = [];
   for (const choice of order) {
     const why = await tryActivate(choice);
-    if (why == null) return choice;
+    if (why == null) {
+      // the fast path is optional but should not go missing silently: say why, once per process
+      const native = failures.find((f) => f.startsWith('native: '));
+      if (native != null && !saidWhyNotNative) {
+        saidWhyNotNative = true;
+        process.stderr.write(`LayerLens: no native backend (${native.slice(8)}); using ${choice}\n`);
+      }
+      return choice;
+    }
     failures.push(`${choice}: ${why}`);
   }
   const detail = failures.join('; ');
@@ -75,6 +86,10 @@ async function tryActivate(choice: BackendChoice): Promise<string | undefined> {
       process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // libtensorflow's start-up chatter
       const spec = '@tensorflow/tfjs-node'; // optional dependency: a variable keeps bundlers and tsc from resolving it
       await import(/* @vite-ignore */ spec);
+    } else if (choice === 'native') {
+      const why = registerNativeBackend();
+      if (why != null) return why;
+      registerBatchNormGradient();
     } else if (choice === 'wasm') {
       await import('@tensorflow/tfjs-backend-wasm');
       registerWasmTrainingKernels();

@@ -28,7 +28,7 @@ export function seeded(shape: number[], seed: number, scale = 1): tf.Tensor {
 }
 
 /** Runs f on the given backend inside tidy and copies its outputs out as plain arrays. */
-export async function runOn(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<Float32Array[]> {
+export async function runOn(backend: 'cpu' | 'wasm' | 'native', f: () => tf.Tensor[]): Promise<Float32Array[]> {
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} unavailable`);
   const outs = tf.tidy(f);
   try {

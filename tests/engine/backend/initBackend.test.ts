@@ -1,8 +1,12 @@
-// Backend selection: tfjs-node is absent here, so the engine must land on wasm (with its kernels).
+// Backend selection: tfjs-node is absent here, so the engine must land on native when its addon is built,
+// else on wasm (with its kernels).
 import { afterEach, describe, expect, it } from 'vitest';
 import { backendName, initBackend, BACKEND_ENV_VAR } from '../../../src/engine/backend';
+import { loadAddon } from '../../../src/engine/backend/native';
 import { UserError } from '../../../src/engine/core/errors';
 import * as tf from '../../../src/engine/backend/tf';
+
+const AUTO = loadAddon().addon != null ? 'native' : 'wasm';
 
 describe('initBackend', () => {
   afterEach(async () => {
@@ -10,23 +14,24 @@ describe('initBackend', () => {
     await initBackend('wasm');
   });
 
-  it('picks wasm here, with the training kernels registered, and is idempotent', async () => {
-    expect(await initBackend()).toBe('wasm');
-    expect(backendName()).toBe('wasm');
-    expect(tf.getBackend()).toBe('wasm');
+  it(`picks ${AUTO} here, registers the wasm training kernels with wasm, and is idempotent`, async () => {
+    expect(await initBackend()).toBe(AUTO);
+    expect(backendName()).toBe(AUTO);
+    expect(tf.getBackend()).toBe(AUTO);
+    expect(await initBackend('wasm')).toBe('wasm');
     for (const k of ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum']) {
       expect(tf.getKernel(k, 'wasm'), k).toBeDefined();
     }
     const [a, b] = await Promise.all([initBackend(), initBackend()]);
-    expect([a, b]).toEqual(['wasm', 'wasm']);
+    expect([a, b]).toEqual(['wasm', 'wasm']); // an explicit preference sticks
   });
 
   it('falls back from a preferred tensorflow backend that is not installed', async () => {
-    expect(await initBackend('tensorflow')).toBe('wasm');
+    expect(await initBackend('tensorflow')).toBe(AUTO);
   });
 
   it('re-activates its choice when something switched backends behind its back', async () => {
-    expect(await initBackend()).toBe('wasm');
+    expect(await initBackend('wasm')).toBe('wasm');
     await tf.setBackend('cpu');
     expect(backendName()).toBe('cpu');
     expect(await initBackend()).toBe('wasm');

@@ -65,6 +65,12 @@ export function registerWasmTrainingKernels(): void {
   registerGradientQuietly(fusedBatchNormGradConfig);
 }
 
+/** The Tile-free FusedBatchNorm gradient alone (gradients are global; the native backend wants it too). */
+export function registerBatchNormGradient(): void {
+  captureStock();
+  registerGradientQuietly(fusedBatchNormGradConfig);
+}
+
 /** Back to stock tfjs (for comparisons and benchmarks): ours removed, the stock ones restored. */
 export function unregisterWasmTrainingKernels(): void {
   const s = captureStock();

@@ -1,0 +1,18 @@
+// LayerLens native kernels for the tfjs 'native' backend (src/engine/backend/native): oneDNN primitives for
+// convolution, matmul and pooling; plain C++/OpenMP loops for the element-wise ops and reductions.
+#include <omp.h>
+#include "common.h"
+
+static Napi::Value Threads(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsNumber()) omp_set_num_threads(info[0].As<Napi::Number>().Int32Value());
+  return Napi::Number::New(info.Env(), omp_get_max_threads());
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("threads", Napi::Function::New(env, Threads));
+  ll::initDnnl(env, exports);
+  ll::initEltwise(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(layerlens_native, Init)

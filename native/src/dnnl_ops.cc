@@ -1,0 +1,347 @@
+// oneDNN-backed kernels: 2-D convolution (plain and depthwise, forward with fused bias/ReLU, both
+// gradients), batched matmul (fused bias/ReLU) and max/avg pooling with gradients. Activations stay in
+// tfjs's NHWC layout (oneDNN runs nhwc directly); weights are given to oneDNN as strided HWIO views and
+// reordered into the layout each primitive prefers. Primitives are cached by shape.
+#include <dnnl.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
+#include "common.h"
+
+using namespace dnnl;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+namespace ll {
+namespace {
+
+engine& eng() {
+  static engine e(engine::kind::cpu, 0);
+  return e;
+}
+stream& strm() {
+  static stream s(eng());
+  return s;
+}
+
+// Conv geometry from JS: n h w c  oh ow oc  kh kw  sh sw  pt pl pb pr  dh dw  groups
+struct Conv {
+  int64_t n, h, w, c, oh, ow, oc, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw, g;
+  explicit Conv(const std::vector<int64_t>& d)
+      : n(d[0]), h(d[1]), w(d[2]), c(d[3]), oh(d[4]), ow(d[5]), oc(d[6]), kh(d[7]), kw(d[8]), sh(d[9]), sw(d[10]),
+        pt(d[11]), pl(d[12]), pb(d[13]), pr(d[14]), dh(d[15]), dw(d[16]), g(d[17]) {}
+  std::string key() const {
+    std::string k;
+    for (int64_t v : {n, h, w, c, oh, ow, oc, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw, g}) k += std::to_string(v) + ",";
+    return k;
+  }
+  memory::desc src() const { return memory::desc({n, c, h, w}, dt::f32, tag::nhwc); }
+  memory::desc dst() const { return memory::desc({n, oc, oh, ow}, dt::f32, tag::nhwc); }
+  memory::dims wdims() const {
+    return g == 1 ? memory::dims{oc, c, kh, kw} : memory::dims{g, oc / g, c / g, kh, kw};
+  }
+  // tfjs filters: conv [kh][kw][c][oc]; depthwise [kh][kw][c][mult] (c == g, one input channel per group)
+  memory::desc wuser() const {
+    if (g == 1) return memory::desc(wdims(), dt::f32, memory::dims{1, oc, kw * c * oc, c * oc});
+    const int64_t m = oc / g;
+    return memory::desc(wdims(), dt::f32, memory::dims{m, 1, m, kw * c * m, c * m});
+  }
+  memory::desc wany() const { return memory::desc(wdims(), dt::f32, tag::any); }
+  memory::desc bias() const { return memory::desc({oc}, dt::f32, tag::x); }
+  memory::dims strides() const { return {sh, sw}; }
+  memory::dims dil() const { return {dh - 1, dw - 1}; }
+  memory::dims padl() const { return {pt, pl}; }
+  memory::dims padr() const { return {pb, pr}; }
+  convolution_forward::desc fwdDesc(bool withBias) const {
+    return convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src(), wany(),
+                                     withBias ? bias() : memory::desc(), dst(), strides(), dil(), padl(), padr());
+  }
+};
+
+// Reorders (if needed) between a user buffer and the layout a primitive wants; keeps the scratch buffer.
+struct Staged {
+  memory::desc user, want;
+  bool needed = false;
+  std::unique_ptr<memory> buf;
+  Staged() = default;
+  Staged(const memory::desc& u, const memory::desc& w) : user(u), want(w), needed(u != w) {
+    if (needed) buf = std::make_unique<memory>(want, eng());
+  }
+  // user -> primitive layout
+  memory in(float* p) {
+    memory m(user, eng(), p);
+    if (!needed) return m;
+    reorder(m, *buf).execute(strm(), m, *buf);
+    return *buf;
+  }
+  // memory the primitive writes; call out() after executing
+  memory target(float* p) { return needed ? *buf : memory(user, eng(), p); }
+  void out(float* p) {
+    if (!needed) return;
+    memory m(user, eng(), p);
+    reorder(*buf, m).execute(strm(), *buf, m);
+  }
+};
+
+struct ConvFwd {
+  convolution_forward::primitive_desc pd;
+  convolution_forward prim;
+  Staged w;
+};
+struct ConvBwdData {
+  convolution_backward_data::primitive_desc pd;
+  convolution_backward_data prim;
+  Staged w;
+};
+struct ConvBwdWeights {
+  convolution_backward_weights::primitive_desc pd;
+  convolution_backward_weights prim;
+  Staged dw;
+};
+
+template <typename T>
+std::map<std::string, std::unique_ptr<T>>& cache() {
+  static std::map<std::string, std::unique_ptr<T>> c;
+  return c;
+}
+
+// conv2d(x, w, bias|null, y, dims, relu)
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  Conv p(ints(info[4], 18, "dims"));
+  float* x = f32(info[0], "x");
+  float* w = f32(info[1], "filter");
+  float* b = f32OrNull(info[2], "bias");
+  float* y = f32(info[3], "y");
+  const bool relu = info[5].ToBoolean();
+  const std::string key = p.key() + (b ? "b" : "") + (relu ? "r" : "");
+  auto& c = cache<ConvFwd>()[key];
+  if (!c) {
+    primitive_attr attr;
+    if (relu) {
+      post_ops ops;
+      ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+      attr.set_post_ops(ops);
+    }
+    convolution_forward::primitive_desc pd(p.fwdDesc(b != nullptr), attr, eng());
+    c.reset(new ConvFwd{pd, convolution_forward(pd), Staged(p.wuser(), pd.weights_desc())});
+  }
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(p.src(), eng(), x)},
+                                       {DNNL_ARG_WEIGHTS, c->w.in(w)},
+                                       {DNNL_ARG_DST, memory(p.dst(), eng(), y)}};
+  if (b) args.insert({DNNL_ARG_BIAS, memory(p.bias(), eng(), b)});
+  c->prim.execute(strm(), args);
+  strm().wait();
+  return info.Env().Undefined();
+}
+
+// conv2dBackwardData(dy, w, dx, dims)
+Napi::Value Conv2dBackwardData(const Napi::CallbackInfo& info) {
+  Conv p(ints(info[3], 18, "dims"));
+  float* dy = f32(info[0], "dy");
+  float* w = f32(info[1], "filter");
+  float* dx = f32(info[2], "dx");
+  auto& c = cache<ConvBwdData>()[p.key()];
+  if (!c) {
+    convolution_forward::primitive_desc hint(p.fwdDesc(false), eng());
+    convolution_backward_data::desc d(algorithm::convolution_direct, p.src(), p.wany(), p.dst(), p.strides(), p.dil(),
+                                      p.padl(), p.padr());
+    convolution_backward_data::primitive_desc pd(d, eng(), hint);
+    c.reset(new ConvBwdData{pd, convolution_backward_data(pd), Staged(p.wuser(), pd.weights_desc())});
+  }
+  c->prim.execute(strm(), {{DNNL_ARG_DIFF_DST, memory(p.dst(), eng(), dy)},
+                           {DNNL_ARG_WEIGHTS, c->w.in(w)},
+                           {DNNL_ARG_DIFF_SRC, memory(p.src(), eng(), dx)}});
+  strm().wait();
+  return info.Env().Undefined();
+}
+
+// conv2dBackwardFilter(x, dy, dw, dbias|null, dims)
+Napi::Value Conv2dBackwardFilter(const Napi::CallbackInfo& info) {
+  Conv p(ints(info[4], 18, "dims"));
+  float* x = f32(info[0], "x");
+  float* dy = f32(info[1], "dy");
+  float* dw = f32(info[2], "dw");
+  float* db = f32OrNull(info[3], "dbias");
+  const std::string key = p.key() + (db ? "b" : "");
+  auto& c = cache<ConvBwdWeights>()[key];
+  if (!c) {
+    convolution_forward::primitive_desc hint(p.fwdDesc(db != nullptr), eng());
+    convolution_backward_weights::desc d(algorithm::convolution_direct, p.src(), p.wany(),
+                                         db ? p.bias() : memory::desc(), p.dst(), p.strides(), p.dil(), p.padl(),
+                                         p.padr());
+    convolution_backward_weights::primitive_desc pd(d, eng(), hint);
+    c.reset(new ConvBwdWeights{pd, convolution_backward_weights(pd), Staged(p.wuser(), pd.diff_weights_desc())});
+  }
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(p.src(), eng(), x)},
+                                       {DNNL_ARG_DIFF_DST, memory(p.dst(), eng(), dy)},
+                                       {DNNL_ARG_DIFF_WEIGHTS, c->dw.target(dw)}};
+  if (db) args.insert({DNNL_ARG_DIFF_BIAS, memory(p.bias(), eng(), db)});
+  c->prim.execute(strm(), args);
+  c->dw.out(dw);
+  strm().wait();
+  return info.Env().Undefined();
+}
+
+// matmul(a, b, bias|null, out, dims[batchA, batchB, m, k, n, transA, transB], relu)
+struct MatMul {
+  matmul::primitive_desc pd;
+  matmul prim;
+  memory::desc a, b, bias, c;
+};
+Napi::Value MatMulOp(const Napi::CallbackInfo& info) {
+  auto d = ints(info[4], 7, "dims");
+  const int64_t ba = d[0], bb = d[1], m = d[2], k = d[3], n = d[4];
+  const bool ta = d[5] != 0, tb = d[6] != 0, relu = info[5].ToBoolean();
+  float* a = f32(info[0], "a");
+  float* b = f32(info[1], "b");
+  float* bias = f32OrNull(info[2], "bias");
+  float* out = f32(info[3], "out");
+  std::string key;
+  for (int64_t v : d) key += std::to_string(v) + ",";
+  key += std::string(bias ? "b" : "") + (relu ? "r" : "");
+  auto& c = cache<MatMul>()[key];
+  if (!c) {
+    const int64_t bo = std::max(ba, bb);
+    memory::desc ad({ba, m, k}, dt::f32, ta ? memory::dims{k * m, 1, m} : memory::dims{m * k, k, 1});
+    memory::desc bd({bb, k, n}, dt::f32, tb ? memory::dims{n * k, 1, k} : memory::dims{k * n, n, 1});
+    memory::desc biasd({1, 1, n}, dt::f32, memory::dims{n, n, 1});
+    memory::desc cd({bo, m, n}, dt::f32, memory::dims{m * n, n, 1});
+    primitive_attr attr;
+    if (relu) {
+      post_ops ops;
+      ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+      attr.set_post_ops(ops);
+    }
+    matmul::desc md = bias ? matmul::desc(ad, bd, biasd, cd) : matmul::desc(ad, bd, cd);
+    matmul::primitive_desc pd(md, attr, eng());
+    c.reset(new MatMul{pd, matmul(pd), ad, bd, biasd, cd});
+  }
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(c->a, eng(), a)},
+                                       {DNNL_ARG_WEIGHTS, memory(c->b, eng(), b)},
+                                       {DNNL_ARG_DST, memory(c->c, eng(), out)}};
+  if (bias) args.insert({DNNL_ARG_BIAS, memory(c->bias, eng(), bias)});
+  c->prim.execute(strm(), args);
+  strm().wait();
+  return info.Env().Undefined();
+}
+
+// Pool geometry: n h w c  oh ow  kh kw  sh sw  pt pl pb pr  max(1)/avg(0)
+struct Pool {
+  int64_t n, h, w, c, oh, ow, kh, kw, sh, sw, pt, pl, pb, pr;
+  bool max;
+  explicit Pool(const std::vector<int64_t>& d)
+      : n(d[0]), h(d[1]), w(d[2]), c(d[3]), oh(d[4]), ow(d[5]), kh(d[6]), kw(d[7]), sh(d[8]), sw(d[9]), pt(d[10]),
+        pl(d[11]), pb(d[12]), pr(d[13]), max(d[14] != 0) {}
+  std::string key() const {
+    std::string k;
+    for (int64_t v : {n, h, w, c, oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, int64_t(max)}) k += std::to_string(v) + ",";
+    return k;
+  }
+  memory::desc src() const { return memory::desc({n, c, h, w}, dt::f32, tag::nhwc); }
+  memory::desc dst() const { return memory::desc({n, c, oh, ow}, dt::f32, tag::nhwc); }
+  // tfjs averages over the valid pixels going forward but spreads gradients over the whole window
+  // (its AvgPoolGrad divides by kh * kw): the same here, so that results equal its cpu backend's
+  algorithm alg(bool backward) const {
+    return max ? algorithm::pooling_max
+               : backward ? algorithm::pooling_avg_include_padding : algorithm::pooling_avg_exclude_padding;
+  }
+  pooling_forward::desc fwd(prop_kind pk, bool backward = false) const {
+    return pooling_forward::desc(pk, alg(backward), src(), dst(), {sh, sw}, {kh, kw}, {pt, pl}, {pb, pr});
+  }
+};
+struct PoolFwd {
+  pooling_forward::primitive_desc pd;
+  pooling_forward prim;
+};
+struct PoolBwd {
+  pooling_forward::primitive_desc fpd;
+  pooling_forward fprim;  // max: recomputes the forward pass for its workspace (argmax positions)
+  pooling_backward::primitive_desc pd;
+  pooling_backward prim;
+  std::unique_ptr<memory> ws, y;
+};
+
+// pool(x, y, dims)
+Napi::Value PoolOp(const Napi::CallbackInfo& info) {
+  Pool p(ints(info[2], 15, "dims"));
+  float* x = f32(info[0], "x");
+  float* y = f32(info[1], "y");
+  auto& c = cache<PoolFwd>()[p.key()];
+  if (!c) {
+    pooling_forward::primitive_desc pd(p.fwd(prop_kind::forward_inference), eng());
+    c.reset(new PoolFwd{pd, pooling_forward(pd)});
+  }
+  c->prim.execute(strm(), {{DNNL_ARG_SRC, memory(p.src(), eng(), x)}, {DNNL_ARG_DST, memory(p.dst(), eng(), y)}});
+  strm().wait();
+  return info.Env().Undefined();
+}
+
+// poolBackward(dy, x, dx, dims)
+Napi::Value PoolBackward(const Napi::CallbackInfo& info) {
+  Pool p(ints(info[3], 15, "dims"));
+  float* dy = f32(info[0], "dy");
+  float* x = f32(info[1], "x");
+  float* dx = f32(info[2], "dx");
+  auto& c = cache<PoolBwd>()[p.key()];
+  if (!c) {
+    pooling_forward::primitive_desc fpd(p.fwd(prop_kind::forward_training, true), eng());
+    pooling_backward::desc bd(p.alg(true), p.src(),
+                              p.dst(), {p.sh, p.sw}, {p.kh, p.kw}, {p.pt, p.pl}, {p.pb, p.pr});
+    pooling_backward::primitive_desc pd(bd, eng(), fpd);
+    c.reset(new PoolBwd{fpd, pooling_forward(fpd), pd, pooling_backward(pd), nullptr, nullptr});
+    if (p.max) {
+      c->ws = std::make_unique<memory>(fpd.workspace_desc(), eng());
+      c->y = std::make_unique<memory>(p.dst(), eng());
+    }
+  }
+  std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, memory(p.dst(), eng(), dy)},
+                                       {DNNL_ARG_DIFF_SRC, memory(p.src(), eng(), dx)}};
+  if (p.max) {
+    c->fprim.execute(strm(), {{DNNL_ARG_SRC, memory(p.src(), eng(), x)},
+                              {DNNL_ARG_DST, *c->y},
+                              {DNNL_ARG_WORKSPACE, *c->ws}});
+    args.insert({DNNL_ARG_WORKSPACE, *c->ws});
+  }
+  c->prim.execute(strm(), args);
+  strm().wait();
+  return info.Env().Undefined();
+}
+
+// implementations oneDNN chose, for profiling ("jit:avx512_core", "brg:...", "ref:any" = slow path)
+Napi::Value Impls(const Napi::CallbackInfo& info) {
+  auto out = Napi::Object::New(info.Env());
+  for (auto& [k, v] : cache<ConvFwd>()) out.Set("conv:" + k, v->pd.impl_info_str());
+  for (auto& [k, v] : cache<ConvBwdData>()) out.Set("convBwdData:" + k, v->pd.impl_info_str());
+  for (auto& [k, v] : cache<ConvBwdWeights>()) out.Set("convBwdWeights:" + k, v->pd.impl_info_str());
+  for (auto& [k, v] : cache<MatMul>()) out.Set("matmul:" + k, v->pd.impl_info_str());
+  for (auto& [k, v] : cache<PoolFwd>()) out.Set("pool:" + k, v->pd.impl_info_str());
+  for (auto& [k, v] : cache<PoolBwd>()) out.Set("poolBwd:" + k, v->pd.impl_info_str());
+  return out;
+}
+
+// oneDNN errors become JS errors carrying its message
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value guarded(const Napi::CallbackInfo& info) {
+  try {
+    return F(info);
+  } catch (const dnnl::error& e) {
+    throw Napi::Error::New(info.Env(), std::string("oneDNN: ") + e.what());
+  }
+}
+
+}  // namespace
+
+void initDnnl(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv2d", Napi::Function::New(env, guarded<Conv2d>));
+  exports.Set("conv2dBackwardData", Napi::Function::New(env, guarded<Conv2dBackwardData>));
+  exports.Set("conv2dBackwardFilter", Napi::Function::New(env, guarded<Conv2dBackwardFilter>));
+  exports.Set("matmul", Napi::Function::New(env, guarded<MatMulOp>));
+  exports.Set("pool", Napi::Function::New(env, guarded<PoolOp>));
+  exports.Set("poolBackward", Napi::Function::New(env, guarded<PoolBackward>));
+  exports.Set("impls", Napi::Function::New(env, Impls));
+  exports.Set("dnnlVersion", Napi::String::New(env, std::to_string(dnnl_version()->major) + "." +
+                                                         std::to_string(dnnl_version()->minor) + "." +
+                                                         std::to_string(dnnl_version()->patch)));
+}
+
+}  // namespace ll

@@ -1,0 +1,275 @@
+// Element-wise ops, reductions, batch-norm inference and optimizer updates as plain loops: memory-bound,
+// so the compiler's vectorisation of the baseline ISA is enough (portable, no dispatch needed); OpenMP
+// splits the big ones over the cores.
+#include <omp.h>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include "common.h"
+
+namespace ll {
+namespace {
+
+constexpr int64_t PAR_MIN = 1 << 15;  // below this a parallel region costs more than it saves
+
+// Operand addressing in the output viewed as [outer, inner]: full, row (one value per column j, i.e. a
+// trailing-dims operand like a bias), col (one value per row o), scalar.
+enum Mode { FULL = 0, ROW = 1, COL = 2, SCALAR = 3 };
+
+template <int M>
+inline float at(const float* p, int64_t o, int64_t j, int64_t inner) {
+  if constexpr (M == FULL) return p[o * inner + j];
+  if constexpr (M == ROW) return p[j];
+  if constexpr (M == COL) return p[o];
+  return p[0];
+}
+
+template <int OP>
+inline float apply(float a, float b) {
+  if constexpr (OP == 0) return a + b;
+  if constexpr (OP == 1) return a - b;
+  if constexpr (OP == 2) return a * b;
+  if constexpr (OP == 3) return a / b;
+  if constexpr (OP == 4) return (a - b) * (a - b);
+  if constexpr (OP == 5) return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b);
+  if constexpr (OP == 6) return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b);
+  return 0.f;
+}
+
+template <int OP, int MA, int MB>
+void binaryLoop(const float* a, const float* b, float* out, int64_t outer, int64_t inner) {
+#pragma omp parallel for schedule(static) if (outer * inner >= PAR_MIN && outer > 1)
+  for (int64_t o = 0; o < outer; o++) {
+    float* dst = out + o * inner;
+    for (int64_t j = 0; j < inner; j++) dst[j] = apply<OP>(at<MA>(a, o, j, inner), at<MB>(b, o, j, inner));
+  }
+}
+
+using BinFn = void (*)(const float*, const float*, float*, int64_t, int64_t);
+
+template <int OP, int MA>
+BinFn pickB(int mb) {
+  switch (mb) {
+    case FULL: return binaryLoop<OP, MA, FULL>;
+    case ROW: return binaryLoop<OP, MA, ROW>;
+    case COL: return binaryLoop<OP, MA, COL>;
+    default: return binaryLoop<OP, MA, SCALAR>;
+  }
+}
+template <int OP>
+BinFn pickA(int ma, int mb) {
+  switch (ma) {
+    case FULL: return pickB<OP, FULL>(mb);
+    case ROW: return pickB<OP, ROW>(mb);
+    case COL: return pickB<OP, COL>(mb);
+    default: return pickB<OP, SCALAR>(mb);
+  }
+}
+BinFn pick(int op, int ma, int mb) {
+  switch (op) {
+    case 0: return pickA<0>(ma, mb);
+    case 1: return pickA<1>(ma, mb);
+    case 2: return pickA<2>(ma, mb);
+    case 3: return pickA<3>(ma, mb);
+    case 4: return pickA<4>(ma, mb);
+    case 5: return pickA<5>(ma, mb);
+    case 6: return pickA<6>(ma, mb);
+    default: return nullptr;
+  }
+}
+
+// binary(op, a, b, out, [outer, inner, modeA, modeB]); ops: add sub mul div sqdiff max min
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  const int op = info[0].As<Napi::Number>().Int32Value();
+  auto d = ints(info[4], 4, "dims");
+  BinFn f = pick(op, int(d[2]), int(d[3]));
+  need(info.Env(), f != nullptr, "binary: unknown op");
+  f(f32(info[1], "a"), f32(info[2], "b"), f32(info[3], "out"), d[0], d[1]);
+  return info.Env().Undefined();
+}
+
+template <int OP>
+inline float unary(float x, float alpha) {
+  if constexpr (OP == 0) return x > 0.f ? x : (std::isnan(x) ? x : 0.f);  // relu
+  if constexpr (OP == 1) return std::isnan(x) ? x : (x > 0.f ? 1.f : alpha);  // step
+  if constexpr (OP == 2) return -x;
+  if constexpr (OP == 3) return x * x;
+  if constexpr (OP == 4) return std::sqrt(x);
+  if constexpr (OP == 5) return 1.f / std::sqrt(x);
+  if constexpr (OP == 6) return std::exp(x);
+  if constexpr (OP == 7) return std::log(x);
+  if constexpr (OP == 8) return std::fabs(x);
+  if constexpr (OP == 9) return std::isnan(x) ? x : std::min(std::max(x, 0.f), 6.f);  // relu6
+  if constexpr (OP == 10) return 1.f / (1.f + std::exp(-x));                           // sigmoid
+  if constexpr (OP == 11) return std::tanh(x);
+  return 0.f;
+}
+
+template <int OP>
+void unaryLoop(const float* x, float* out, int64_t n, float alpha) {
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+  for (int64_t i = 0; i < n; i++) out[i] = unary<OP>(x[i], alpha);
+}
+
+// unary(op, x, out, alpha); ops: relu step neg square sqrt rsqrt exp log abs relu6 sigmoid tanh
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  const int op = info[0].As<Napi::Number>().Int32Value();
+  const float* x = f32(info[1], "x");
+  float* out = f32(info[2], "out");
+  const int64_t n = int64_t(std::min(len(info[1]), len(info[2])));
+  const float alpha = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().FloatValue() : 0.f;
+  using F = void (*)(const float*, float*, int64_t, float);
+  static const F fns[] = {unaryLoop<0>, unaryLoop<1>, unaryLoop<2>, unaryLoop<3>, unaryLoop<4>,  unaryLoop<5>,
+                          unaryLoop<6>, unaryLoop<7>, unaryLoop<8>, unaryLoop<9>, unaryLoop<10>, unaryLoop<11>};
+  need(info.Env(), op >= 0 && op < int(sizeof(fns) / sizeof(fns[0])), "unary: unknown op");
+  fns[op](x, out, n, alpha);
+  return info.Env().Undefined();
+}
+
+// reduce(op, x, out, [outer, mid, inner]): out[o, j] = op over m of x[o, m, j]; ops: sum mean max min.
+// Sums accumulate in double, like tfjs's cpu backend (JS numbers).
+Napi::Value Reduce(const Napi::CallbackInfo& info) {
+  const int op = info[0].As<Napi::Number>().Int32Value();
+  const float* x = f32(info[1], "x");
+  float* out = f32(info[2], "out");
+  auto d = ints(info[3], 3, "dims");
+  const int64_t outer = d[0], mid = d[1], inner = d[2];
+  const bool additive = op == 0 || op == 1;
+  const double init = additive ? 0.0 : (op == 2 ? -INFINITY : INFINITY);
+  auto fold = [op](double acc, float v) -> double {
+    if (op <= 1) return acc + v;
+    if (std::isnan(v) || std::isnan(acc)) return NAN;
+    return op == 2 ? std::max(acc, double(v)) : std::min(acc, double(v));
+  };
+  auto finish = [&](double acc) { return float(op == 1 ? acc / double(mid) : acc); };
+  const int64_t total = outer * mid * inner;
+  const int threads = omp_get_max_threads();
+  if (inner == 1) {
+    // rows: out[o] = fold over a contiguous row
+#pragma omp parallel for schedule(static) if (total >= PAR_MIN && outer > 1)
+    for (int64_t o = 0; o < outer; o++) {
+      const float* r = x + o * mid;
+      double acc = init;
+      if (additive) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int64_t m = 0;
+        for (; m + 4 <= mid; m += 4) s0 += r[m], s1 += r[m + 1], s2 += r[m + 2], s3 += r[m + 3];
+        for (; m < mid; m++) s0 += r[m];
+        acc = (s0 + s1) + (s2 + s3);
+      } else {
+        for (int64_t m = 0; m < mid; m++) acc = fold(acc, r[m]);
+      }
+      out[o] = finish(acc);
+    }
+  } else if (outer >= threads || total < PAR_MIN || threads == 1) {
+#pragma omp parallel for schedule(static) if (total >= PAR_MIN && outer > 1)
+    for (int64_t o = 0; o < outer; o++) {
+      std::vector<double> acc(size_t(inner), init);
+      for (int64_t m = 0; m < mid; m++) {
+        const float* r = x + (o * mid + m) * inner;
+        if (additive) {
+          for (int64_t j = 0; j < inner; j++) acc[j] += r[j];
+        } else {
+          for (int64_t j = 0; j < inner; j++) acc[j] = fold(acc[j], r[j]);
+        }
+      }
+      for (int64_t j = 0; j < inner; j++) out[o * inner + j] = finish(acc[j]);
+    }
+  } else {
+    // few outputs, long columns (e.g. NHWC -> C): each thread folds a slice of rows, then the slices combine
+    std::vector<std::vector<double>> part(size_t(threads), std::vector<double>(size_t(outer * inner), init));
+#pragma omp parallel num_threads(threads)
+    {
+      auto& acc = part[size_t(omp_get_thread_num())];
+#pragma omp for schedule(static)
+      for (int64_t m = 0; m < mid; m++) {
+        for (int64_t o = 0; o < outer; o++) {
+          const float* r = x + (o * mid + m) * inner;
+          double* a = acc.data() + o * inner;
+          if (additive) {
+            for (int64_t j = 0; j < inner; j++) a[j] += r[j];
+          } else {
+            for (int64_t j = 0; j < inner; j++) a[j] = fold(a[j], r[j]);
+          }
+        }
+      }
+    }
+    for (int64_t i = 0; i < outer * inner; i++) {
+      double acc = part[0][size_t(i)];
+      for (int t = 1; t < threads; t++) acc = additive ? acc + part[size_t(t)][size_t(i)] : fold(acc, float(part[size_t(t)][size_t(i)]));
+      out[i] = finish(acc);
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// batchNorm(x, mean, variance, offset|null, scale|null, out, channels, eps): per-channel affine over the
+// last axis; each parameter has `channels` values or one
+Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
+  const float* x = f32(info[0], "x");
+  const float* mean = f32(info[1], "mean");
+  const float* var = f32(info[2], "variance");
+  const float* offset = f32OrNull(info[3], "offset");
+  const float* scale = f32OrNull(info[4], "scale");
+  float* out = f32(info[5], "out");
+  const int64_t c = info[6].As<Napi::Number>().Int64Value();
+  const float eps = info[7].As<Napi::Number>().FloatValue();
+  const int64_t n = int64_t(len(info[0]));
+  // per-channel factors once (a parameter may hold one value for all channels); then one pass over x
+  auto expand = [&](const float* p, size_t i, float dflt) {
+    std::vector<float> v(static_cast<size_t>(c), dflt);
+    if (p != nullptr) {
+      const bool one = len(info[i]) == 1;
+      for (int64_t k = 0; k < c; k++) v[size_t(k)] = one ? p[0] : p[k];
+    }
+    return v;
+  };
+  const std::vector<float> mu = expand(mean, 1, 0.f), va = expand(var, 2, 0.f), off = expand(offset, 3, 0.f),
+                           sc = expand(scale, 4, 1.f);
+  std::vector<float> a(static_cast<size_t>(c));
+  for (size_t k = 0; k < size_t(c); k++) a[k] = sc[k] / std::sqrt(va[k] + eps);
+  const int64_t rows = n / c;
+  const float* A = a.data();
+  const float* M = mu.data();
+  const float* O = off.data();
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * c;
+    float* o = out + r * c;
+    for (int64_t k = 0; k < c; k++) o[k] = (xr[k] - M[k]) * A[k] + O[k];
+  }
+  return info.Env().Undefined();
+}
+
+// adam(param, grad, m, v, [lr, beta1, beta2, eps, beta1^t, beta2^t]): in place, tfjs's Adam update
+Napi::Value Adam(const Napi::CallbackInfo& info) {
+  float* p = f32(info[0], "param");
+  const float* g = f32(info[1], "grad");
+  float* m = f32(info[2], "m");
+  float* v = f32(info[3], "v");
+  auto h = info[4].As<Napi::Float64Array>();
+  const float lr = float(h[0]), b1 = float(h[1]), b2 = float(h[2]), eps = float(h[3]);
+  const float c1 = float(1 - h[4]), c2 = float(1 - h[5]);
+  const int64_t n = int64_t(len(info[0]));
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+  for (int64_t i = 0; i < n; i++) {
+    const float mi = b1 * m[i] + (1 - b1) * g[i];
+    const float vi = b2 * v[i] + (1 - b2) * g[i] * g[i];
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= lr * (mi / c1) / (std::sqrt(vi / c2) + eps);
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void initEltwise(Napi::Env env, Napi::Object exports) {
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("reduce", Napi::Function::New(env, Reduce));
+  exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
+  exports.Set("adam", Napi::Function::New(env, Adam));
+}
+
+}  // namespace ll

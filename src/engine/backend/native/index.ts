@@ -1,0 +1,31 @@
+// The 'native' TensorFlow.js backend: tfjs's cpu backend (plain typed-array storage and the long tail of
+// ops) with the hot kernels running in the C++/oneDNN addon. Registered once per process, on demand.
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import * as tf from '../tf';
+import { loadAddon } from './addon';
+import { NATIVE, nativeKernelConfigs } from './kernels';
+
+export { loadAddon, NATIVE };
+
+class NativeBackend extends MathBackendCPU {
+  constructor() {
+    super();
+    // the cpu backend's "looks like you are running in Node.js" banner does not apply here
+    (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+}
+
+/** Registers the backend and its kernels; returns why it cannot, or undefined when it is ready. */
+export function registerNativeBackend(): string | undefined {
+  const { addon, why } = loadAddon();
+  if (addon == null) return why;
+  if (tf.findBackendFactory(NATIVE) == null) {
+    // lowest priority: tfjs never picks it by itself, only initBackend() does
+    tf.registerBackend(NATIVE, () => new NativeBackend(), 0);
+  }
+  for (const k of nativeKernelConfigs(addon)) {
+    if (tf.getKernel(k.kernelName, NATIVE) != null) tf.unregisterKernel(k.kernelName, NATIVE);
+    tf.registerKernel(k);
+  }
+  return undefined;
+}

@@ -1,10 +1,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
-import { Archs, type Arch, type TrainResult } from '../shared/api';
+import { Archs, EvalConfig, TrainConfig, type Arch, type TrainResult } from '../shared/api';
 import { firstLine, oneLine } from '../engine/core/errors';
 import { defaultWorkspaceDir } from '../engine/jobs/workspace';
 import { formatInspect, formatJobs } from './format';
-import { UsageError, finishJob, int, num, oneOf, required, runJob, withService, type CliCommand } from './util';
+import { UsageError, finishJob, int, numFlag, oneOf, required, runJob, withService, type CliCommand } from './util';
 import { quantCommands } from './commands/quant';
 import { lowrankCommands } from './commands/lowrank';
 import { exportCommands } from './commands/export';
@@ -111,8 +111,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         const config = {
           model: positionals[0],
           data: required('data', values.data as string | undefined),
-          limit: int('limit', values.limit as string | undefined, 1),
-          batchSize: int('batch-size', values['batch-size'] as string | undefined, 1),
+          limit: numFlag('limit', values.limit, EvalConfig),
+          batchSize: numFlag('batch-size', values['batch-size'], EvalConfig),
         };
         const r = (await withService(ws, async (s) =>
           finishJob(await runJob(s, async (s) => (await s.call('jobs.start', { kind: 'eval', config })).id, bar)),
@@ -128,16 +128,16 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         const config = {
           arch: arch as Arch,
           data: required('data', values.data as string | undefined),
-          epochs: required('epochs', int('epochs', values.epochs as string | undefined, 1)),
+          epochs: required('epochs', numFlag('epochs', values.epochs, TrainConfig)),
           out: values.out !== undefined ? resolve(values.out as string) : undefined,
-          seed: int('seed', values.seed as string | undefined),
+          seed: numFlag('seed', values.seed, TrainConfig),
           optimizer,
           schedule: oneOf('schedule', values.schedule, ['constant', 'cosine'] as const),
           augment: oneOf('augment', values.augment, ['none', 'shift'] as const),
-          learningRate: num('lr', values.lr as string | undefined),
-          batchSize: int('batch-size', values['batch-size'] as string | undefined, 1),
-          limit: int('limit', values.limit as string | undefined, 1),
-          evalLimit: int('eval-limit', values['eval-limit'] as string | undefined, 1),
+          learningRate: numFlag('lr', values.lr, TrainConfig, 'learningRate'),
+          batchSize: numFlag('batch-size', values['batch-size'], TrainConfig),
+          limit: numFlag('limit', values.limit, TrainConfig),
+          evalLimit: numFlag('eval-limit', values['eval-limit'], TrainConfig),
         };
         const r = await withService(ws, async (s) =>
           finishJob(await runJob(s, async (s) => (await s.call('jobs.start', { kind: 'train', config })).id, bar)),

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import cliProgress from 'cli-progress';
+import { ZodArray, ZodNumber, ZodObject, type z } from 'zod';
 import type { JobEvent, JobRecord, JobStart } from '../shared/api';
 import { UserError } from '../engine/core/errors';
 import { defaultWorkspaceDir } from '../engine/jobs/workspace';
@@ -33,24 +34,91 @@ export interface CliCommand {
   run(args: CommandArgs): Promise<void>;
 }
 
+/** An integer flag with no contract field behind it (e.g. `serve --port`). */
 export function int(name: string, v: unknown, min = 0): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${String(v)}"`);
   return Number(v);
 }
 
-export function num(name: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got "${String(v)}"`);
+/** The numeric limits a contract field declares through zod's checks (int, min/max, gt/lt, positive …). */
+export interface NumberBounds {
+  int: boolean;
+  min?: { value: number; inclusive: boolean };
+  max?: { value: number; inclusive: boolean };
+}
+
+type Wrapped = { _def: { innerType?: z.ZodTypeAny; schema?: z.ZodTypeAny } };
+
+// optional(), default(), nullable(), refine() … wrap the schema that carries the checks
+function unwrap(t: z.ZodTypeAny): z.ZodTypeAny {
+  for (;;) {
+    const d = (t as unknown as Wrapped)._def;
+    const inner = d.innerType ?? d.schema;
+    if (!inner) return t;
+    t = inner;
+  }
+}
+
+/** The bounds of a numeric field (of a list's elements for an array field), read from its zod schema. */
+export function boundsOf(field: z.ZodTypeAny): NumberBounds {
+  let t = unwrap(field);
+  if (t instanceof ZodArray) t = unwrap(t.element as z.ZodTypeAny);
+  if (!(t instanceof ZodNumber)) throw new Error(`boundsOf: not a number schema (${t.constructor.name})`);
+  const b: NumberBounds = { int: false };
+  for (const c of t._def.checks) {
+    if (c.kind === 'int') b.int = true;
+    else if (c.kind === 'min' && (!b.min || c.value > b.min.value)) b.min = { value: c.value, inclusive: c.inclusive };
+    else if (c.kind === 'max' && (!b.max || c.value < b.max.value)) b.max = { value: c.value, inclusive: c.inclusive };
+  }
+  return b;
+}
+
+/** "an integer ≥ 1 and ≤ 1000", "a number > 0 and ≤ 10" */
+export function describeBounds(b: NumberBounds): string {
+  const parts = [
+    b.min && `${b.min.inclusive ? '≥' : '>'} ${b.min.value}`,
+    b.max && `${b.max.inclusive ? '≤' : '<'} ${b.max.value}`,
+  ].filter(Boolean);
+  return `${b.int ? 'an integer' : 'a number'}${parts.length ? ` ${parts.join(' and ')}` : ''}`;
+}
+
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** The field `key` of an object schema (through refine/default wrappers). */
+function fieldOf(schema: z.ZodTypeAny, key: string): z.ZodTypeAny {
+  const obj = unwrap(schema);
+  const field = obj instanceof ZodObject ? (obj.shape as Record<string, z.ZodTypeAny>)[key] : undefined;
+  if (!field) throw new Error(`no field "${key}" in the contract schema`);
+  return field;
+}
+
+function checkNumber(name: string, text: string, b: NumberBounds): number {
+  const n = Number(text);
+  const ok =
+    (b.int ? /^[-+]?\d+$/.test(text) : text !== '' && Number.isFinite(n)) &&
+    (!b.min || (b.min.inclusive ? n >= b.min.value : n > b.min.value)) &&
+    (!b.max || (b.max.inclusive ? n <= b.max.value : n < b.max.value));
+  if (!ok) throw new UsageError(`--${name} must be ${describeBounds(b)}, got "${text}"`);
   return n;
 }
 
-/** A comma-separated list of integers, e.g. --bits 2,3,4 */
-export function intList(name: string, v: unknown, min = 0): number[] | undefined {
+/**
+ * A numeric flag checked against the bounds of the contract field it fills (`schema.key`, key defaulting to
+ * the flag's name in camelCase), so the CLI repeats no limits and says them before a job starts.
+ */
+export function numFlag(name: string, v: unknown, schema: z.ZodTypeAny, key = camel(name)): number | undefined {
   if (v === undefined) return undefined;
-  const parts = String(v).split(',');
-  return parts.map((p) => int(name, p.trim(), min)!);
+  return checkNumber(name, String(v).trim(), boundsOf(fieldOf(schema, key)));
+}
+
+/** A comma-separated list of numbers (e.g. --bits 2,3,4), each checked like numFlag against the list's elements. */
+export function numListFlag(name: string, v: unknown, schema: z.ZodTypeAny, key = camel(name)): number[] | undefined {
+  if (v === undefined) return undefined;
+  const b = boundsOf(fieldOf(schema, key));
+  return String(v)
+    .split(',')
+    .map((p) => checkNumber(name, p.trim(), b));
 }
 
 export function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]): T | undefined {

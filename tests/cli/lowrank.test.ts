@@ -67,8 +67,8 @@ describe('layerlens spectrum / lowrank', () => {
     const cases: [string[], RegExp, number][] = [
       [['lowrank', 'builtin:lenet5-mnist', '--data', 'mnist', '--method', 'qr', '--out', '/tmp/x'], /--method must be one of svd, trp/, 2],
       [['lowrank', 'builtin:lenet5-mnist', '--data', 'mnist', '--method', 'svd'], /missing --out/, 2],
-      [['lowrank', 'builtin:lenet5-mnist', '--data', 'mnist', '--method', 'trp', '--nuclear=-1', '--out', '/tmp/x'], /--nuclear must be a number in \[0, 10\]/, 2],
-      [['lowrank', 'builtin:lenet5-mnist', '--data', 'mnist', '--method', 'svd', '--speedup', '0.5', '--out', '/tmp/x'], /--speedup must be a number in \[1, 1000\]/, 2],
+      [['lowrank', 'builtin:lenet5-mnist', '--data', 'mnist', '--method', 'trp', '--nuclear=-1', '--out', '/tmp/x'], /--nuclear must be a number ≥ 0 and ≤ 10, got "-1"/, 2],
+      [['lowrank', 'builtin:lenet5-mnist', '--data', 'mnist', '--method', 'svd', '--speedup', '0.5', '--out', '/tmp/x'], /--speedup must be a number ≥ 1 and ≤ 1000, got "0.5"/, 2],
       [['spectrum', 'builtin:lenet5-mnist', '--layer', 'nope'], /no Conv2D\/Dense layer "nope"/, 1],
       [['spectrum', 'builtin:nope'], /unknown builtin model/, 1],
       [['lowrank', 'arch:vgg', '--data', 'mnist', '--method', 'trp', '--out', mkdtempSync(join(tmpdir(), 'll-x-'))], /unknown architecture "vgg"/, 1],

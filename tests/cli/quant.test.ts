@@ -58,6 +58,6 @@ describe('layerlens sensitivity / quantize', () => {
     expect(pin.stderr).toMatch(/--pinned must be layer=bits/);
     const b = cli('sensitivity', 'builtin:lenet5-mnist', '--data', 'mnist', '--bits', '1,4');
     expect(b.code).toBe(2);
-    expect(b.stderr).toMatch(/--bits must be an integer ≥ 2, got "1"/);
+    expect(b.stderr).toMatch(/--bits must be an integer ≥ 2 and ≤ 8, got "1"/);
   });
 });

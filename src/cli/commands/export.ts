@@ -1,5 +1,5 @@
-import { ExportFormats, TfjsDtypes, type DiffResult, type ExportResult, type PtqResult } from '../../shared/api-export';
-import { int, oneOf, required, runJobToEnd, type CliCommand } from '../util';
+import { DiffConfig, ExportConfig, ExportFormats, PtqConfig, TfjsDtypes, type DiffResult, type ExportResult, type PtqResult } from '../../shared/api-export';
+import { numFlag, oneOf, required, runJobToEnd, type CliCommand } from '../util';
 
 const kb = (n: number) => (n >= 10_000 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
 const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(2)}%`);
@@ -83,7 +83,7 @@ export const exportCommands: CliCommand[] = [
             formats: [format],
             out: required('out', values.out as string | undefined),
             data: values.data as string | undefined,
-            limit: int('limit', values.limit, 1),
+            limit: numFlag('limit', values.limit, ExportConfig),
             tfjsDtype: oneOf('tfjs-dtype', values['tfjs-dtype'], TfjsDtypes),
           },
         },
@@ -104,12 +104,12 @@ export const exportCommands: CliCommand[] = [
         kind: 'ptq',
         config: {
           model: positionals[0],
-          bits: int('bits', values.bits, 2),
+          bits: numFlag('bits', values.bits, PtqConfig),
           scheme: oneOf('scheme', values.scheme, ['uniform', 'kmeans', 'pow2'] as const),
           granularity: values['per-channel'] ? 'per-channel' : 'per-tensor',
           data: values.data as string | undefined,
-          limit: int('limit', values.limit, 1),
-          seed: int('seed', values.seed, 0),
+          limit: numFlag('limit', values.limit, PtqConfig),
+          seed: numFlag('seed', values.seed, PtqConfig),
           skip: typeof values.skip === 'string' ? values.skip.split(',').map((x) => x.trim()).filter(Boolean) : undefined,
           out: values.out as string | undefined,
         },
@@ -125,7 +125,7 @@ export const exportCommands: CliCommand[] = [
     positionals: { count: 2, what: '<modelA> <modelB>' },
     async run(args) {
       const { values, positionals, json, out } = args;
-      const r = (await runJobToEnd(args, { kind: 'diff', config: { a: positionals[0], b: positionals[1], data: values.data as string | undefined, limit: int('limit', values.limit, 1) } })) as DiffResult;
+      const r = (await runJobToEnd(args, { kind: 'diff', config: { a: positionals[0], b: positionals[1], data: values.data as string | undefined, limit: numFlag('limit', values.limit, DiffConfig) } })) as DiffResult;
       out(json ? JSON.stringify(r) : formatDiff(r));
     },
   },

@@ -1,17 +1,7 @@
 import { resolve } from 'node:path';
 import type { LowrankConfig, LowrankResult, SpectrumResult } from '../../shared/api-lowrank';
-import { LowrankSchemes } from '../../shared/api-lowrank';
-import { UsageError, int, oneOf, required, runJobToEnd, withService, type CliCommand, type Values } from '../util';
-
-/** A number in a range (num() only checks > 0; λ may be 0, e at most 1). */
-function numIn(name: string, v: unknown, min: number, max: number, minOpen = false): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n > max || (minOpen ? n <= min : n < min)) {
-    throw new UsageError(`--${name} must be a number in ${minOpen ? '(' : '['}${min}, ${max}], got "${String(v)}"`);
-  }
-  return n;
-}
+import { LowrankConfig as LowrankSchema, LowrankSchemes } from '../../shared/api-lowrank';
+import { UsageError, numFlag, oneOf, required, runJobToEnd, withService, type CliCommand, type Values } from '../util';
 
 const str = (values: Values, k: string) => values[k] as string | undefined;
 
@@ -89,24 +79,24 @@ const lowrank: CliCommand = {
       data: required('data', str(values, 'data')),
       method: required('method', oneOf('method', values.method, ['svd', 'trp'] as const)),
       scheme: oneOf('scheme', values.scheme, LowrankSchemes),
-      energy: numIn('energy', values.energy, 0, 1, true),
-      speedup: numIn('speedup', values.speedup, 1, 1000),
-      ramp: numIn('ramp', values.ramp, 0, 1),
-      period: int('period', values.period, 1),
-      nuclear: numIn('nuclear', values.nuclear, 0, 10),
-      epochs: int('epochs', values.epochs, 1),
+      energy: numFlag('energy', values.energy, LowrankSchema),
+      speedup: numFlag('speedup', values.speedup, LowrankSchema),
+      ramp: numFlag('ramp', values.ramp, LowrankSchema),
+      period: numFlag('period', values.period, LowrankSchema),
+      nuclear: numFlag('nuclear', values.nuclear, LowrankSchema),
+      epochs: numFlag('epochs', values.epochs, LowrankSchema),
       cut: oneOf('cut', values.cut, ['energy', 'threshold'] as const),
-      tau: numIn('tau', values.tau, 0, 1e6),
+      tau: numFlag('tau', values.tau, LowrankSchema),
       layers: layers?.length ? layers : undefined,
       includeFirst: values['include-first'] === true ? true : undefined,
       includeStrided: values['include-strided'] === true ? true : undefined,
-      seed: int('seed', values.seed),
-      learningRate: numIn('lr', values.lr, 0, 10, true),
+      seed: numFlag('seed', values.seed, LowrankSchema),
+      learningRate: numFlag('lr', values.lr, LowrankSchema, 'learningRate'),
       optimizer: oneOf('optimizer', values.optimizer, ['adam', 'sgd'] as const),
-      batchSize: int('batch-size', values['batch-size'], 1),
-      limit: int('limit', values.limit, 1),
-      evalLimit: int('eval-limit', values['eval-limit'], 1),
-      testLimit: int('test-limit', values['test-limit'], 1),
+      batchSize: numFlag('batch-size', values['batch-size'], LowrankSchema),
+      limit: numFlag('limit', values.limit, LowrankSchema),
+      evalLimit: numFlag('eval-limit', values['eval-limit'], LowrankSchema),
+      testLimit: numFlag('test-limit', values['test-limit'], LowrankSchema),
       out: resolve(required('out', str(values, 'out'))),
     };
     const r = (await runJobToEnd(args, { kind: 'lowrank', config })) as LowrankResult;

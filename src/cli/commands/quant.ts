@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../../engine/core/errors';
-import type { QuantizeResult, SensitivityResult } from '../../shared/api-quant';
-import { UsageError, int, intList, num, oneOf, required, runJobToEnd, type CliCommand } from '../util';
+import { QuantizeConfig, SensitivityConfig, type QuantizeResult, type SensitivityResult } from '../../shared/api-quant';
+import { UsageError, numFlag, numListFlag, oneOf, required, runJobToEnd, type CliCommand } from '../util';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 
@@ -38,13 +38,6 @@ function policyFile(v: unknown): Record<string, number> | undefined {
     out[k] = bits;
   }
   return out;
-}
-
-function numList(name: string, v: unknown): number[] | undefined {
-  if (v === undefined) return undefined;
-  return String(v)
-    .split(',')
-    .map((s) => num(name, s.trim())!);
 }
 
 export function formatSensitivity(r: SensitivityResult): string {
@@ -91,14 +84,14 @@ const sensitivity: CliCommand = {
     const config = {
       model: a.positionals[0],
       data: required('data', a.values.data as string | undefined),
-      bits: intList('bits', a.values.bits, 2),
+      bits: numListFlag('bits', a.values.bits, SensitivityConfig),
       method: oneOf('method', a.values.method, ['kmeans', 'uniform', 'pow2'] as const),
       granularity: oneOf('granularity', a.values.granularity, ['per-tensor', 'per-channel'] as const),
       groups: groups?.map((g) => g.split(',').map((s) => s.trim())),
       autoGroup: a.values['auto-group'] === true ? true : undefined,
-      limit: int('limit', a.values.limit, 1),
-      subsets: int('subsets', a.values.subsets, 0),
-      seed: int('seed', a.values.seed),
+      limit: numFlag('limit', a.values.limit, SensitivityConfig),
+      subsets: numFlag('subsets', a.values.subsets, SensitivityConfig),
+      seed: numFlag('seed', a.values.seed, SensitivityConfig),
     };
     const r = (await runJobToEnd(a, { kind: 'sensitivity', config })) as SensitivityResult;
     a.out(a.json ? JSON.stringify(r) : formatSensitivity(r));
@@ -138,31 +131,29 @@ const quantize: CliCommand = {
   },
   positionals: { count: 1, what: 'a <model>' },
   async run(a) {
-    const epochs = a.values['retrain-epochs'];
-    if (epochs !== undefined && !/^\d+(\.\d+)?$/.test(String(epochs))) throw new UsageError(`--retrain-epochs must be a number ≥ 0, got "${String(epochs)}"`);
     const config = {
       model: a.positionals[0],
       data: required('data', a.values.data as string | undefined),
       method: required('method', oneOf('method', a.values.method, ['uniform', 'dnq', 'slq', 'mlq'] as const)),
-      bits: int('bits', a.values.bits, 2),
-      episodes: int('episodes', a.values.episodes, 0),
+      bits: numFlag('bits', a.values.bits, QuantizeConfig),
+      episodes: numFlag('episodes', a.values.episodes, QuantizeConfig),
       order: oneOf('order', a.values.order, ['distance', 'magnitude'] as const),
       out: a.values.out !== undefined ? resolve(String(a.values.out)) : undefined,
-      bitChoices: intList('bit-choices', a.values['bit-choices'], 2),
+      bitChoices: numListFlag('bit-choices', a.values['bit-choices'], QuantizeConfig),
       codebook: oneOf('codebook', a.values.codebook, ['kmeans', 'pow2', 'uniform'] as const),
       granularity: oneOf('granularity', a.values.granularity, ['per-tensor', 'per-channel'] as const),
-      fractions: numList('fractions', a.values.fractions),
-      retrainEpochs: epochs !== undefined ? Number(epochs) : undefined,
-      learningRate: num('lr', a.values.lr),
+      fractions: numListFlag('fractions', a.values.fractions, QuantizeConfig),
+      retrainEpochs: numFlag('retrain-epochs', a.values['retrain-epochs'], QuantizeConfig),
+      learningRate: numFlag('lr', a.values.lr, QuantizeConfig, 'learningRate'),
       controller: oneOf('controller', a.values.controller, ['lstm', 'mlp'] as const),
       reward: oneOf('reward', a.values.reward, ['additive', 'multiplicative'] as const),
       pinned: layerBitsFlag('pinned', a.values.pinned),
       policy: policyFile(a.values.policy),
-      episodeEvalSize: int('eval-size', a.values['eval-size'], 10),
-      trainLimit: int('train-limit', a.values['train-limit'], 1),
-      evalLimit: int('eval-limit', a.values['eval-limit'], 1),
+      episodeEvalSize: numFlag('eval-size', a.values['eval-size'], QuantizeConfig, 'episodeEvalSize'),
+      trainLimit: numFlag('train-limit', a.values['train-limit'], QuantizeConfig),
+      evalLimit: numFlag('eval-limit', a.values['eval-limit'], QuantizeConfig),
       compareOrders: a.values['single-order'] === true ? false : undefined,
-      seed: int('seed', a.values.seed),
+      seed: numFlag('seed', a.values.seed, QuantizeConfig),
     };
     const r = (await runJobToEnd(a, { kind: 'quantize', config })) as QuantizeResult;
     a.out(a.json ? JSON.stringify(r) : formatQuantize(r));

@@ -5,7 +5,7 @@ import { initBackend } from '../../../src/engine/backend';
 import { loadAddon } from '../../../src/engine/backend/native';
 import { nativeCalls } from '../../../src/engine/backend/native/kernels';
 import * as tf from '../../../src/engine/backend/tf';
-import { relativeL2, runOn, seeded, TOLERANCE } from './helpers';
+import { relativeL2, runOn, seeded, seededArray, TOLERANCE } from './helpers';
 
 const { addon, why } = loadAddon();
 
@@ -236,5 +236,69 @@ describe.skipIf(addon == null)(`native backend kernels match cpu${addon == null 
     tf.dispose(tf.tidy(() => valueAndGrads((x, f) => tf.relu(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.s, c.pad)), [seeded(c.x, 1), seeded(c.f, 2)])));
     expect(tf.memory().numTensors).toBe(before);
     expect(tf.backend().numDataIds()).toBe(dataBefore);
+  });
+});
+
+describe.skipIf(addon == null)('a seeded training run on native ends like the same run on wasm', () => {
+  const INPUT: [number, number, number] = [12, 12, 2];
+  const CLASSES = 4;
+  // four classes: a bright blob in one quadrant of one channel, plus seeded noise
+  function data(n: number, seed: number): { x: Float32Array; y: number[] } {
+    const noise = seededArray(n * 12 * 12 * 2, seed, 0.8);
+    const y = Array.from({ length: n }, (_, i) => (i * 7 + seed) % CLASSES);
+    const x = noise.map((v, idx) => {
+      const i = Math.floor(idx / (12 * 12 * 2));
+      const r = Math.floor(idx / 24) % 12;
+      const c = Math.floor(idx / 2) % 12;
+      const q = (r < 6 ? 0 : 2) + (c < 6 ? 0 : 1);
+      return v + (q === y[i] && idx % 2 === y[i] % 2 ? 0.6 : 0);
+    });
+    return { x, y };
+  }
+  const build = (): tf.Sequential =>
+    tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: INPUT, filters: 8, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+        tf.layers.batchNormalization(),
+        tf.layers.reLU(),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: CLASSES, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+      ],
+    });
+
+  async function run(backend: 'native' | 'wasm'): Promise<{ acc: number; loss: number }> {
+    expect(await initBackend(backend)).toBe(backend);
+    const train = data(256, 1);
+    const test = data(200, 2);
+    const model = build();
+    const opt = tf.train.adam(0.01);
+    let loss = NaN;
+    for (let step = 0; step < 24; step++) {
+      const lo = (step * 32) % 256;
+      const l = tf.tidy(() => {
+        const x = tf.tensor4d(train.x.subarray(lo * 288, (lo + 32) * 288), [32, ...INPUT]);
+        const y = tf.oneHot(tf.tensor1d(train.y.slice(lo, lo + 32), 'int32'), CLASSES);
+        return opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!;
+      });
+      loss = l.dataSync()[0];
+      l.dispose();
+    }
+    const pred = tf.tidy(() => (model.predict(tf.tensor4d(test.x, [200, ...INPUT])) as tf.Tensor).argMax(-1).dataSync());
+    const acc = (100 * test.y.filter((c, i) => pred[i] === c).length) / test.y.length;
+    opt.dispose();
+    model.dispose();
+    return { acc, loss };
+  }
+
+  it('test accuracy within 0.3 pp, final loss within 1e-3', async () => {
+    const wasm = await run('wasm');
+    const before = nativeCalls.get('Conv2DBackpropFilter') ?? 0;
+    const native = await run('native');
+    expect(nativeCalls.get('Conv2DBackpropFilter'), 'native conv gradients ran').toBeGreaterThan(before);
+    expect(wasm.acc, 'the task is learnable: wasm accuracy').toBeGreaterThan(50);
+    expect(Math.abs(native.acc - wasm.acc)).toBeLessThanOrEqual(0.3);
+    expect(Math.abs(native.loss - wasm.loss) / wasm.loss).toBeLessThanOrEqual(1e-3);
   });
 });

@@ -30,3 +30,13 @@ export async function ortPredict(session: Ort.InferenceSession, x: Float32Array,
   for (const t of Object.values(r)) t.dispose?.();
   return d;
 }
+
+/** Runs the session's first input → every output, by name, with its dims. */
+export async function ortRunAll(session: Ort.InferenceSession, x: Float32Array, dims: number[]): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
+  const o = await ort();
+  const r = await session.run({ [session.inputNames[0]]: new o.Tensor('float32', Float32Array.from(x), dims) });
+  const out: Record<string, { data: Float32Array; dims: number[] }> = {};
+  for (const name of session.outputNames) out[name] = { data: Float32Array.from(r[name].data as Float32Array), dims: [...r[name].dims] };
+  for (const t of Object.values(r)) t.dispose?.();
+  return out;
+}

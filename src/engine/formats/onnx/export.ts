@@ -201,6 +201,14 @@ const zeroPadding: Emitter = (cx, a) => {
 
 const passThrough: Emitter = (_cx, a) => a.ins[0];
 
+/** tfjs Permute (dims over the non-batch axes) as a Transpose of the tensor tfjs sees, e.g. an NCHW output. */
+const permute: Emitter = (cx, a) => {
+  const dims = a.cfg.dims as number[];
+  cx.node('Transpose', [cx.asNhwc(a.ins[0])], [a.name], a.name, [intsAttr('perm', [0, ...dims])]);
+  // whatever tfjs now calls [N, d1, d2, d3] is what the ONNX tensor holds, in the same order
+  return { name: a.name, layout: dims.length === 3 ? 'nhwc' : 'vec' };
+};
+
 /** The table: tfjs layer class name → emitter. A new layer kind is one function and one line here. */
 export const EMITTERS: Record<string, Emitter> = {
   Conv2D: conv,
@@ -217,6 +225,7 @@ export const EMITTERS: Record<string, Emitter> = {
   Flatten: flatten,
   Add: add,
   ZeroPadding2D: zeroPadding,
+  Permute: permute,
   Dropout: passThrough,
   SpatialDropout2D: passThrough,
 };
@@ -225,7 +234,7 @@ export const EMITTERS: Record<string, Emitter> = {
  * Builds the ONNX model. `plan` gives each weighted layer's simulated values and quantized codes; layers are
  * matched by name. Each layer is written by its kind's emitter (EMITTERS).
  */
-export function exportOnnx(model: tf.LayersModel, plan: PlanLayer[], mode: 'float' | 'qdq', metadata: Record<string, string> = {}): OnnxExport {
+export function exportOnnx(model: tf.LayersModel, plan: PlanLayer[], mode: 'float' | 'qdq', metadata: Record<string, string> = {}, outputNames?: string[]): OnnxExport {
   const byLayer = new Map(plan.map((l) => [l.name, l]));
   const nodes: NodeProto[] = [];
   const inits: TensorProto[] = [];
@@ -429,12 +438,23 @@ export function exportOnnx(model: tf.LayersModel, plan: PlanLayer[], mode: 'floa
 
   // every model output, NHWC again for feature maps; one output keeps the name 'output'
   const dim = (d: number | null) => (d === null ? { dimParam: 'N' } : { dimValue: d });
+  const produced = new Set(nodes.flatMap((n) => n.output ?? []));
   const outputs = model.outputs.map((o, i) => {
     const layer = model.outputLayers[i];
     const v = vals.get(layer.name);
     if (!v) throw new UserError(`output layer ${layer.name} was not exported`);
-    const name = model.outputs.length === 1 ? 'output' : layer.name.replace(/[^A-Za-z0-9_./-]/g, '_');
-    node('Identity', [asNhwc(v)], [name], `${name}_identity`);
+    const name = model.outputs.length === 1 ? 'output' : (outputNames?.[i] ?? layer.name).replace(/[^A-Za-z0-9_./:-]/g, '_');
+    let src = asNhwc(v);
+    if (produced.has(name) || inits.some((t) => t.name === name)) {
+      // the output's name is already an inner tensor's: rename that tensor so the graph output can have it
+      const inner = fresh(`${name}_inner`);
+      for (const n of nodes) {
+        n.output = (n.output ?? []).map((x) => (x === name ? inner : x));
+        n.input = (n.input ?? []).map((x) => (x === name ? inner : x));
+      }
+      if (src === name) src = inner;
+    }
+    node('Identity', [src], [name], `${name}_identity`);
     return { name, type: { tensorType: { elemType: DT.FLOAT, shape: { dim: o.shape.map(dim) } } } };
   });
   const meta = { 'layerlens.input_layout': inShape.length === 4 ? 'NHWC' : 'NC', ...metadata };

@@ -41,7 +41,8 @@ export interface OnnxWritten {
 
 /** Writes model.onnx from the plan: QDQ for the onnx target, float (simulated values) for aimet. */
 export function writeOnnxFile(s: ExportSession, dir: string, mode: 'qdq' | 'float', metadata: Record<string, unknown>): Written & { extra: OnnxWritten } {
-  const ex = exportOnnx(planLayersModel(s.plan, 'ONNX export'), s.plan.layers, mode, { 'layerlens.metadata': JSON.stringify(metadata) });
+  const names = s.plan.source.outputs.map((o) => o.name);
+  const ex = exportOnnx(planLayersModel(s.plan, 'ONNX export'), s.plan.layers, mode, { 'layerlens.metadata': JSON.stringify(metadata) }, names);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'model.onnx');
   const bytesOut = encodeModel(ex.model);

@@ -2,8 +2,8 @@
 // file itself for evaluation, and the agreement of the two measured at load.
 import * as tf from '../../backend/tf';
 import { makeRng } from '../../core/random';
-import { wrapLayersModel, type LoadedModel } from '../../models/model';
-import { ortPredict, ortSession } from '../../export/ort';
+import { outputList, wrapLayersModel, type LoadedModel } from '../../models/model';
+import { ortRunAll, ortSession } from '../../export/ort';
 import { readOnnxFile } from './proto';
 import { onnxDims, onnxToLayers } from './import';
 
@@ -14,7 +14,8 @@ export async function loadOnnxModel(file: string, ref: string, name: string): Pr
   const inputShape: (number | null)[] = [...imp.model.inputs[0].shape];
   // a file with a fixed batch size (tf2onnx often writes 1) is fed in chunks of that size
   const fixedBatch = onnxDims(f.model)[0] > 0 ? onnxDims(f.model)[0] : 0;
-  const predictAsync = async (x: tf.Tensor): Promise<tf.Tensor> => {
+  /** every output of the file itself, by name, row-major [n, …] */
+  const runOrt = async (x: tf.Tensor): Promise<Map<string, Float32Array>> => {
     // the file's own layout: PyTorch exports want NCHW, ours take NHWC like the datasets
     const fed = imp.inputLayout === 'NCHW' ? tf.transpose(x, [0, 3, 1, 2]) : x;
     const data = (await fed.data()) as Float32Array;
@@ -23,19 +24,35 @@ export async function loadOnnxModel(file: string, ref: string, name: string): Pr
     const per = data.length / Math.max(1, n);
     const step = fixedBatch || n;
     if (fixedBatch && n % fixedBatch !== 0) throw new Error(`batch ${n} is not a multiple of the file's fixed batch ${fixedBatch}`);
-    const parts: Float32Array[] = [];
-    for (let s = 0; s < n; s += step) parts.push(await ortPredict(session, data.subarray(s * per, (s + step) * per), [step, ...fed.shape.slice(1)]));
-    const y = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-    parts.reduce((o, p) => (y.set(p, o), o + p.length), 0);
+    const parts = new Map<string, Float32Array[]>();
+    for (let s = 0; s < n; s += step) {
+      const r = await ortRunAll(session, data.subarray(s * per, (s + step) * per), [step, ...fed.shape.slice(1)]);
+      for (const [k, v] of Object.entries(r)) parts.set(k, [...(parts.get(k) ?? []), v.data]);
+    }
+    return new Map([...parts].map(([k, ps]) => {
+      const y = new Float32Array(ps.reduce((a, p) => a + p.length, 0));
+      ps.reduce((o, p) => (y.set(p, o), o + p.length), 0);
+      return [k, y];
+    }));
+  };
+  const predictAsync = async (x: tf.Tensor): Promise<tf.Tensor> => {
+    const y = (await runOrt(x)).get(imp.outputNames[0])!;
+    const n = x.shape[0];
     return tf.tensor2d(y, [n, y.length / Math.max(1, n)]);
   };
-  // how far the converted tfjs model is from ONNX Runtime on a few seeded random inputs
+  // how far the converted tfjs model is from ONNX Runtime on a few seeded random inputs, over every output
   const rng = makeRng(11);
   const probe = tf.tensor(Float32Array.from({ length: 4 * inputShape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1) }, () => rng()), [4, ...(inputShape.slice(1) as number[])]);
-  const viaOrt = await predictAsync(probe);
-  const viaTf = imp.model.predict(probe) as tf.Tensor;
-  const conversionMaxDiff = (await tf.max(tf.abs(tf.sub(viaOrt.reshape([4, -1]), viaTf.reshape([4, -1])))).data())[0];
-  tf.dispose([probe, viaOrt, viaTf]);
+  const viaOrt = await runOrt(probe);
+  const viaTf = outputList(imp.model.predict(probe));
+  let conversionMaxDiff = 0;
+  imp.outputNames.forEach((k, i) => {
+    const a = viaOrt.get(k);
+    const b = viaTf[i]?.dataSync();
+    if (!a || !b || a.length !== b.length) conversionMaxDiff = Infinity;
+    else for (let j = 0; j < a.length; j++) conversionMaxDiff = Math.max(conversionMaxDiff, Math.abs(a[j] - b[j]));
+  });
+  tf.dispose([probe, ...viaTf]);
   let own: unknown = null;
   try {
     own = imp.metadata['layerlens.metadata'] ? JSON.parse(imp.metadata['layerlens.metadata']) : null;

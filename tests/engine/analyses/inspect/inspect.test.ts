@@ -56,7 +56,7 @@ describe('inspect', () => {
     const half = tf.tensor(Array.from(k.dataSync()).map((v, i) => (i % 2 ? 0 : v)), k.shape);
     m.getLayer('conv1').setWeights([half, m.getLayer('conv1').getWeights()[1]]);
     const r = await runOnModel(wrapLayersModel(m, { name: 'lenet' }));
-    expect(r.model).toEqual({ name: 'lenet', format: 'tfjs-layers', inputShape: [null, 28, 28, 1], params: 61706, flops: 416520 });
+    expect(r.model).toEqual({ name: 'lenet', format: 'tfjs-layers', inputShape: [null, 28, 28, 1], outputs: [{ name: 'fc3', shape: [null, 10] }], params: 61706, flops: 416520 });
     expect(r.layers.map((l) => [l.name, l.kind, l.weightShape, l.params, l.flops])).toEqual([
       ['conv1', 'Conv2D', [5, 5, 1, 6], 156, 117600],
       ['conv2', 'Conv2D', [5, 5, 6, 16], 2416, 240000],

@@ -26,6 +26,17 @@ export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
 // so that unregisterWasmTrainingKernels() can put it back and our Sum/Mean can fall back to it.
 const STOCK = STOCK_KERNELS;
 
+// tfjs's own FusedBatchNorm gradient, remembered before ours replaces it (the native backend may do that
+// before the wasm backend is ever loaded, so it is kept apart from the wasm kernels)
+const STOCK_BN_GRAD = Symbol.for('layerlens.stockBatchNormGrad');
+
+function stockBatchNormGrad(): tf.GradConfig | undefined {
+  const g = globalThis as { [STOCK_BN_GRAD]?: { grad: tf.GradConfig | undefined } };
+  g[STOCK_BN_GRAD] ??= { grad: tf.getGradient('FusedBatchNorm') };
+  return g[STOCK_BN_GRAD].grad;
+}
+
+/** Only once the wasm backend's module is loaded (its stock kernels registered). */
 function captureStock(): StockKernels {
   const g = globalThis as { [STOCK]?: StockKernels };
   if (g[STOCK] == null) {
@@ -34,7 +45,7 @@ function captureStock(): StockKernels {
       const existing = tf.getKernel(k.kernelName, 'wasm');
       if (existing != null) kernels.set(k.kernelName, existing);
     }
-    g[STOCK] = { kernels, batchNormGrad: tf.getGradient('FusedBatchNorm') };
+    g[STOCK] = { kernels, batchNormGrad: stockBatchNormGrad() };
   }
   return g[STOCK];
 }
@@ -67,7 +78,7 @@ export function registerWasmTrainingKernels(): void {
 
 /** The Tile-free FusedBatchNorm gradient alone (gradients are global; the native backend wants it too). */
 export function registerBatchNormGradient(): void {
-  captureStock();
+  stockBatchNormGrad();
   registerGradientQuietly(fusedBatchNormGradConfig);
 }
 

@@ -184,12 +184,15 @@ export interface AppInfo {
 const empty = z.object({}).strict();
 const id = z.object({ id: z.string().min(1).max(200) }).strict();
 
+/** Inspect one model: the `model.inspect` request and the inspect capability's config. */
+export const InspectRequest = z.object({ model: ModelRef }).strict();
+
 /** Every method: its request schema and (as a phantom type) its response. */
 export const methods = {
   'app.info': empty,
   'workspace.models': empty,
   'workspace.datasets': empty,
-  'model.inspect': z.object({ model: ModelRef }).strict(),
+  'model.inspect': InspectRequest,
   'jobs.start': JobStart,
   'jobs.cancel': id,
   'jobs.resume': id,

@@ -6,11 +6,10 @@ import type { LayerCost } from '../../models/flops';
 import type { LoadedModel } from '../../models/io';
 import { loadModel } from '../../models/io';
 import { modelNodes } from '../../models/nodes';
-import type { Histogram, InspectResult, LayerInfo, WeightStats } from '../../../shared/api';
+import type { z } from 'zod';
+import type { Histogram, InspectRequest, InspectResult, LayerInfo, WeightStats } from '../../../shared/api';
 
-export interface InspectConfig {
-  model: string;
-}
+export type InspectConfig = z.output<typeof InspectRequest>;
 
 export const HISTOGRAM_BINS = 32;
 

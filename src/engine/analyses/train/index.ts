@@ -10,25 +10,11 @@ import { batch, loadDataset, splitsOf } from '../../data';
 import { buildModel } from '../../models/zoo';
 import { loadModel, saveLayersModel } from '../../models/io';
 import { top1 } from '../eval';
-import type { Arch, TrainResult } from '../../../shared/api';
+import type { z } from 'zod';
+import type { TrainConfig as TrainSchema, TrainResult } from '../../../shared/api';
 
 /** The parsed form of the contract's TrainConfig (defaults applied). */
-export interface TrainConfig {
-  arch: Arch;
-  data: string;
-  epochs: number;
-  out?: string;
-  seed: number;
-  optimizer: 'sgd' | 'adam';
-  learningRate?: number;
-  schedule: 'constant' | 'cosine';
-  augment: 'none' | 'shift';
-  batchSize: number;
-  limit?: number;
-  evalLimit?: number;
-  valFraction?: number;
-  valSeed?: number;
-}
+export type TrainConfig = z.output<typeof TrainSchema>;
 
 interface CheckpointState {
   version: 1;

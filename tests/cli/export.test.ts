@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readOnnxFile } from '../../src/engine/formats/onnx';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/layerlens.mjs');
@@ -40,6 +41,36 @@ describe('layerlens export / diff', () => {
     expect(dj.layers.find((l: { name: string }) => l.name === 'fc1')).toMatchObject({ bitsA: 32, bitsB: 4, paramsA: 48120, paramsB: 48120 });
     expect(dj.b.format).toBe('onnx');
     expect(dj.backend).toBe('wasm');
+  });
+
+  it('a quantized folder carries its policy: export without --policy writes its codes (quantize, ptq); --policy none writes float', () => {
+    const dq = (file: string) => (readOnnxFile(file).model.graph?.node ?? []).filter((n) => n.opType === 'DequantizeLinear').length;
+    const q = join(dir, 'quantized');
+    const r = cli('quantize', 'builtin:lenet5-mnist', '--data', 'mnist', '--method', 'uniform', '--bits', '4', '--retrain-epochs', '0', '--eval-limit', '64', '--out', q);
+    expect(r.code).toBe(0);
+    const e = cli('export', q, '--format', 'onnx', '--out', join(dir, 'q-onnx'), '--limit', '64', '--json');
+    expect(e.code).toBe(0);
+    const j = JSON.parse(e.stdout);
+    expect(j.layers.map((l: { bits: number; storage: string }) => [l.bits, l.storage])).toEqual(Array(5).fill([4, 'int4']));
+    expect(dq(j.files[0])).toBe(5);
+    expect(j.bytes).toBeLessThan(60_000);
+    expect(j.verify.agreement).toBe(1);
+    // told otherwise: the float32 file (≈ 249 KB for LeNet-5), no DequantizeLinear
+    const f = JSON.parse(cli('export', q, '--policy', 'none', '--format', 'onnx', '--out', join(dir, 'q-float'), '--limit', '64', '--json').stdout);
+    expect(f.layers.every((l: { bits: number }) => l.bits === 32)).toBe(true);
+    expect(dq(f.files[0])).toBe(0);
+    expect(f.bytes).toBeGreaterThan(240_000);
+
+    // the same for what ptq writes: the policy is in the model's metadata and in policy.json beside it
+    const p = cli('ptq', 'builtin:lenet5-mnist', '--bits', '8', '--per-channel', '--limit', '32', '--out', join(dir, 'ptq'), '--json');
+    expect(p.code).toBe(0);
+    const pj = JSON.parse(p.stdout);
+    expect(pj.outputs[0]).toMatchObject({ name: 'fc3', shape: [null, 10] });
+    expect(pj.outputs[0].cosine).toBeGreaterThan(0.999);
+    expect(JSON.parse(readFileSync(join(dir, 'ptq', 'model.json'), 'utf8')).userDefinedMetadata.layerlens.policy.layers.fc1).toMatchObject({ bits: 8, granularity: 'per-channel' });
+    const pe = JSON.parse(cli('export', join(dir, 'ptq'), '--format', 'onnx', '--out', join(dir, 'ptq-onnx'), '--limit', '32', '--json').stdout);
+    expect(pe.layers.map((l: { storage: string }) => l.storage)).toEqual(Array(5).fill('int8'));
+    expect(dq(pe.files[0])).toBe(5);
   });
 
   it('bad input: one-line errors and exit codes', () => {

@@ -8,6 +8,8 @@ import { UsageError, finishJob, int, numFlag, oneOf, required, runJob, withServi
 import { quantCommands } from './commands/quant';
 import { lowrankCommands } from './commands/lowrank';
 import { exportCommands } from './commands/export';
+import { formatEval } from './commands/eval-format';
+import type { EvalResult } from '../shared/api-eval';
 
 /** Commands of the capabilities beyond the engine core, one file per domain. */
 const extra: CliCommand[] = [...quantCommands, ...lowrankCommands, ...exportCommands];
@@ -18,8 +20,11 @@ commands:
   inspect <model> [--json]                       list every weighted layer: shapes, params, FLOPs, stats
   train --arch <${Archs.join('|')}> --data <ref> --epochs N [--out DIR]
         [--seed S] [--optimizer adam|sgd] [--lr X] [--schedule constant|cosine] [--augment none|shift]
-        [--batch-size B] [--limit N] [--eval-limit N] [--json]
-  eval <model> --data <ref> [--limit N] [--json]  top-1 on the dataset's test split
+        [--batch-size B] [--limit N] [--eval-limit N] [--val-fraction F] [--val-seed S] [--json]
+                                                 per-epoch valTop1 on val (first --eval-limit), final top-1 on test
+  eval <model> --data <ref> [--split val|test] [--metrics a,b] [--limit N] [--json]
+                                                 the dataset task's metrics (top1, top5, perClass, confusion
+                                                 for classification) on one split (default test)
   jobs [--json]                                  jobs recorded in the workspace
   resume <job-id> [--json]                       continue a resumable (killed) job from its checkpoint
   serve [--port N]                               studio in the browser, on 127.0.0.1 only
@@ -51,8 +56,19 @@ const commands = {
     'eval-limit': { type: 'string' },
     schedule: { type: 'string' },
     augment: { type: 'string' },
+    'val-fraction': { type: 'string' },
+    'val-seed': { type: 'string' },
   },
-  eval: { ...common, data: { type: 'string' }, limit: { type: 'string' }, 'batch-size': { type: 'string' } },
+  eval: {
+    ...common,
+    data: { type: 'string' },
+    limit: { type: 'string' },
+    'batch-size': { type: 'string' },
+    split: { type: 'string' },
+    metrics: { type: 'string' },
+    'val-fraction': { type: 'string' },
+    'val-seed': { type: 'string' },
+  },
   jobs: { ...common },
   resume: { ...common },
   serve: { ...common, port: { type: 'string' } },
@@ -113,11 +129,15 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           data: required('data', values.data as string | undefined),
           limit: numFlag('limit', values.limit, EvalConfig),
           batchSize: numFlag('batch-size', values['batch-size'], EvalConfig),
+          split: oneOf('split', values.split, ['val', 'test'] as const),
+          metrics: values.metrics !== undefined ? String(values.metrics).split(',').map((m) => m.trim()).filter(Boolean) : undefined,
+          valFraction: numFlag('val-fraction', values['val-fraction'], EvalConfig),
+          valSeed: numFlag('val-seed', values['val-seed'], EvalConfig),
         };
         const r = (await withService(ws, async (s) =>
           finishJob(await runJob(s, async (s) => (await s.call('jobs.start', { kind: 'eval', config })).id, bar)),
-        )) as { top1: number; n: number; backend: string };
-        out(json ? JSON.stringify({ top1: r.top1, n: r.n, backend: r.backend }) : `top-1 ${(r.top1 * 100).toFixed(2)} % on ${r.n} test images (backend ${r.backend})`);
+        )) as EvalResult;
+        out(json ? JSON.stringify({ split: r.split, n: r.n, metrics: r.metrics, backend: r.backend }) : formatEval(r));
         return 0;
       }
       case 'train': {
@@ -138,6 +158,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           batchSize: numFlag('batch-size', values['batch-size'], TrainConfig),
           limit: numFlag('limit', values.limit, TrainConfig),
           evalLimit: numFlag('eval-limit', values['eval-limit'], TrainConfig),
+          valFraction: numFlag('val-fraction', values['val-fraction'], TrainConfig),
+          valSeed: numFlag('val-seed', values['val-seed'], TrainConfig),
         };
         const r = await withService(ws, async (s) =>
           finishJob(await runJob(s, async (s) => (await s.call('jobs.start', { kind: 'train', config })).id, bar)),
@@ -173,5 +195,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
 }
 
 function formatTrain(r: TrainResult): string {
-  return `trained ${r.arch} on ${r.data} for ${r.epochs} epochs (seed ${r.seed}, backend ${r.backend}): top-1 ${(r.top1 * 100).toFixed(2)} % on ${r.n} test images\nmodel: ${r.modelPath}`;
+  const last = r.history.at(-1);
+  const val = last ? `; val top-1 ${(last.valTop1 * 100).toFixed(2)} % on ${r.val.n} val images after the last epoch` : '';
+  return `trained ${r.arch} on ${r.data} for ${r.epochs} epochs (seed ${r.seed}, backend ${r.backend}): top-1 ${(r.top1 * 100).toFixed(2)} % on ${r.n} test images${val}\nmodel: ${r.modelPath}`;
 }

@@ -1,5 +1,6 @@
-/** The evaluation part of the contract: which split a number came from, and the split sizes behind it. */
+/** The evaluation part of the contract: eval's config and result, which split a number came from, the split sizes. */
 import { z } from 'zod';
+import { DatasetRef, ModelRef } from './common';
 
 export const SplitNames = ['train', 'val', 'test'] as const;
 export type SplitName = (typeof SplitNames)[number];
@@ -24,4 +25,42 @@ export interface SplitsInfo {
   nTrain: number;
   nVal: number;
   nTest: number;
+}
+
+/** How val is carved from the dataset's train part (defaults: 10 %, seed 4321); recorded with every result. */
+export const ValSplitOptions = {
+  valFraction: z.number().gt(0).max(0.5).optional(),
+  valSeed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+};
+
+export const EvalConfig = z
+  .object({
+    model: ModelRef,
+    data: DatasetRef,
+    limit: z.number().int().min(1).optional(),
+    batchSize: z.number().int().min(1).max(4096).default(256),
+    /** which split to measure: test for a report (default), val while choosing */
+    split: EvalSplit.default('test'),
+    /** metric names from the registry (default: the dataset task's metrics) */
+    metrics: z.array(z.string().min(1).max(64)).min(1).max(32).optional(),
+    ...ValSplitOptions,
+  })
+  .strict();
+export type EvalConfig = z.input<typeof EvalConfig>;
+
+/** A metric's headline value: a number (top1, mAP50 …), a per-class list, or a matrix (confusion). */
+export type MetricValue = number | (number | null)[] | number[][];
+
+export interface EvalResult {
+  task: 'classification' | 'detection' | 'video';
+  split: EvalSplit;
+  /** examples the metrics were computed on */
+  n: number;
+  /** by metric name; every one is on `split` */
+  metrics: Record<string, MetricValue>;
+  /** supporting tables by metric name (per-class support, AP per class and PR curves, …) */
+  details: Record<string, unknown>;
+  classNames: string[];
+  splits: SplitsInfo;
+  backend: string;
 }

@@ -24,6 +24,8 @@ export const SensitivityConfig = z
     /** split the evaluation set into K disjoint seeded subsets and report the spread across them */
     subsets: z.number().int().min(0).max(20).default(0),
     seed: seed.default(1),
+    /** the metric cells, rewards and steps are measured with (a scalar metric of the model's task; default its own: top1) */
+    metric: z.string().min(1).max(64).optional(),
   })
   .strict();
 export type SensitivityConfig = z.input<typeof SensitivityConfig>;
@@ -79,6 +81,8 @@ export const QuantizeConfig = z
     mlqGroupSize: z.number().int().min(0).max(1000).default(1),
     out: OutDir.optional(),
     seed: seed.default(1),
+    /** the metric cells, rewards and steps are measured with (a scalar metric of the model's task; default its own: top1) */
+    metric: z.string().min(1).max(64).optional(),
   })
   .strict();
 export type QuantizeConfig = z.input<typeof QuantizeConfig>;
@@ -93,6 +97,8 @@ export const PolicyEvalConfig = z
     granularity: z.enum(['per-tensor', 'per-channel']).default('per-tensor'),
     limit: z.number().int().min(1).optional(),
     seed: seed.default(1),
+    /** the metric cells, rewards and steps are measured with (a scalar metric of the model's task; default its own: top1) */
+    metric: z.string().min(1).max(64).optional(),
   })
   .strict();
 export type PolicyEvalConfig = z.input<typeof PolicyEvalConfig>;
@@ -130,6 +136,8 @@ export interface SensitivityResult {
   n: number;
   split: 'val';
   splits: SplitsInfo;
+  /** the metric every number of this result is (bits[b], baseline, spread) */
+  metric: string;
   seed: number;
   subsets: number;
   backend: string;
@@ -152,6 +160,8 @@ export interface StepRow {
 }
 export interface QuantizeResult {
   method: 'uniform' | 'dnq' | 'slq' | 'mlq';
+  /** the metric behind every top1 field below (episode rewards, steps, references, baseline, result) */
+  metric: string;
   model: string;
   data: string;
   policy: Record<string, number>;
@@ -185,6 +195,7 @@ export interface PolicyEvalResult {
   n: number;
   split: 'val';
   splits: SplitsInfo;
+  metric: string;
   baseline: number;
   compressionRatio: number;
   backend: string;

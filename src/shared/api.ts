@@ -8,19 +8,13 @@ import { DatasetRef, ModelRef } from './common';
 import { quantJobs, quantMethods, type QuantResponses } from './api-quant';
 import { lowrankJobs, lowrankMethods, type LowrankResponses } from './api-lowrank';
 import { exportJobs, exportMethods, type ExportResponses } from './api-export';
-import { EvalSplit, type Measured, type SplitsInfo } from './api-eval';
+import { EvalConfig, ValSplitOptions, type Measured, type SplitsInfo } from './api-eval';
 
 export * from './common';
 export * from './api-eval';
 
 export const Archs = ['lenet5', 'cifar-quick', 'resnet8', 'resnet14', 'resnet20'] as const;
 export type Arch = (typeof Archs)[number];
-
-/** How val is carved from the dataset's train part (defaults: 10 %, seed 4321); recorded with every result. */
-const ValSplitOptions = {
-  valFraction: z.number().gt(0).max(0.5).optional(),
-  valSeed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
-};
 
 export const TrainConfig = z
   .object({
@@ -45,18 +39,6 @@ export const TrainConfig = z
   .strict();
 export type TrainConfig = z.input<typeof TrainConfig>;
 
-export const EvalConfig = z
-  .object({
-    model: ModelRef,
-    data: DatasetRef,
-    limit: z.number().int().min(1).optional(),
-    batchSize: z.number().int().min(1).max(4096).default(256),
-    /** which split to measure: test for a report (default), val while choosing */
-    split: EvalSplit.default('test'),
-    ...ValSplitOptions,
-  })
-  .strict();
-export type EvalConfig = z.input<typeof EvalConfig>;
 
 export const JobStart = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('train'), config: TrainConfig }).strict(),
@@ -122,13 +104,6 @@ export interface TrainResult {
   history: { epoch: number; loss: number; acc: number; valTop1: number }[];
   val: Measured;
   splits: SplitsInfo;
-}
-export interface EvalResult {
-  top1: number;
-  n: number;
-  split: EvalSplit;
-  splits: SplitsInfo;
-  backend: string;
 }
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'resumable';

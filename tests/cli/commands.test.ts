@@ -25,10 +25,26 @@ describe('CLI commands (real engine, JSON output)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(Object.keys(j).sort()).toEqual(['backend', 'n', 'top1']);
-    expect(j.n).toBe(2000);
-    expect(j.top1).toBeGreaterThanOrEqual(0.985);
+    expect(Object.keys(j)).toEqual(['split', 'n', 'metrics', 'backend']);
+    expect([j.split, j.n]).toEqual(['test', 2000]);
+    expect(Object.keys(j.metrics)).toEqual(['top1', 'top5', 'perClass', 'confusion']);
+    expect(j.metrics.top1).toBeGreaterThanOrEqual(0.985);
+    expect(j.metrics.top5).toBeGreaterThanOrEqual(j.metrics.top1);
+    const m = j.metrics.confusion as number[][];
+    expect(m.flat().reduce((a, b) => a + b, 0)).toBe(2000);
+    expect(m.reduce((s, row, c) => s + row[c], 0) / 2000).toBeCloseTo(j.metrics.top1, 12);
     expect(j.backend).toBe('wasm');
+  });
+
+  it('eval --split val: the val images carved from train, as text with per-class accuracy and the confusion matrix', () => {
+    const r = cli('eval', 'builtin:lenet5-mnist', '--data', 'mnist', '--split', 'val', '--metrics', 'top1,perClass,confusion');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^top-1 \d+\.\d\d % on 800 val images \(backend wasm\)\nper class:\n/);
+    expect(r.stdout).toContain('confusion (rows: true class, columns: predicted):');
+    expect(r.stdout.trim().split('\n')).toHaveLength(1 + 1 + 10 + 1 + 10);
+    const bad = cli('eval', 'builtin:lenet5-mnist', '--data', 'mnist', '--split', 'train');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('layerlens: --split must be one of val, test, got "train"');
   });
 
   it('eval builtin:resnet8-fashion: ≥ 87 % on the first 2,000 Fashion-MNIST test images (its README: 88.51 % on all 10,000)', () => {
@@ -36,7 +52,7 @@ describe('CLI commands (real engine, JSON output)', () => {
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.n).toBe(2000);
-    expect(j.top1).toBeGreaterThanOrEqual(0.87);
+    expect(j.metrics.top1).toBeGreaterThanOrEqual(0.87);
   });
 
   it('inspect lists every weighted layer; params and FLOPs sum to the model totals', () => {
@@ -70,7 +86,8 @@ describe('CLI commands (real engine, JSON output)', () => {
     const tr = JSON.parse(t.stdout);
     expect(tr).toMatchObject({ arch: 'lenet5', seed: 4, epochs: 1, n: 2000 });
     const e = JSON.parse(cli('eval', out, '--data', 'mnist', '--json').stdout);
-    expect(e.top1).toBeCloseTo(tr.top1, 6);
+    expect(e.metrics.top1).toBeCloseTo(tr.top1, 6);
+    expect(tr).toMatchObject({ split: 'test', val: { split: 'val', n: 800 } });
   });
 });
 

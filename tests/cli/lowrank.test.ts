@@ -46,7 +46,7 @@ describe('layerlens spectrum / lowrank', () => {
     expect(JSON.parse(readFileSync(join(out, 'lowrank.json'), 'utf8')).result.ranks).toEqual(j.ranks);
     const e = cli('eval', out, '--data', 'mnist', '--limit', '500', '--json');
     expect(e.code).toBe(0);
-    expect(JSON.parse(e.stdout).top1).toBeCloseTo(j.decomposed.top1, 10);
+    expect(JSON.parse(e.stdout).metrics.top1).toBeCloseTo(j.decomposed.top1, 10);
   });
 
   it('lowrank --speedup 2: the FLOPs budget gives a model with at most half the MACs', () => {

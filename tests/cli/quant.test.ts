@@ -40,7 +40,7 @@ describe('layerlens sensitivity / quantize', () => {
     expect(policy.layers.conv1).toMatchObject({ bits: 6, method: 'uniform' });
     const e = cli('eval', out, '--data', 'mnist', '--limit', '300', '--json');
     expect(e.code).toBe(0);
-    expect(JSON.parse(e.stdout).top1).toBeCloseTo(j.quantized.top1, 6);
+    expect(JSON.parse(e.stdout).metrics.top1).toBeCloseTo(j.quantized.top1, 6);
   });
 
   it('bad input: one line naming the flag or the file', () => {

@@ -184,7 +184,7 @@ describe('TrainView', () => {
     await w.get('[data-testid=mode-eval]').trigger('click');
     await w.get('[data-testid=job-form]').trigger('submit');
     await flushPromises();
-    expect(f.calls[0].req).toMatchObject({ kind: 'eval', config: { model: '/m/model.json', data: 'mnist', limit: 1000 } });
+    expect(f.calls[0].req).toMatchObject({ kind: 'eval', config: { model: '/m/model.json', data: 'mnist', limit: 1000, split: 'test' } });
     expect(w.get('[data-testid=error]').text()).toContain('config.limit');
     w.unmount();
   });

@@ -50,11 +50,15 @@ export interface LoadedModel {
   metadata?: Record<string, unknown>;
 }
 
-/** The trainable layers model, or one line saying that `what` retrains and so needs one. */
+/**
+ * The trainable layers model, or one line saying that `what` needs one (it retrains, or rewrites layers) and
+ * what works on this model instead. The model is disposed when it is refused, so callers can just throw.
+ */
 export function needsLayers(m: LoadedModel, what: string): tf.LayersModel {
   // an ONNX file is converted to a tfjs layers model on load, which retrains like any other
   if (m.layers) return m.layers;
-  throw new UserError(`${what} retrains the model and needs a TensorFlow.js layers model; this is a ${m.format} model (post-training quantization, inspect, spectrum and export work on it)`, m.path ?? m.ref);
+  m.dispose();
+  throw new UserError(`${what} needs a TensorFlow.js layers model; this is a ${m.format} model (ptq, inspect, spectrum and export work on it)`, m.path ?? m.ref);
 }
 
 /** Model outputs as a list, whatever tfjs returned. */

@@ -9,6 +9,7 @@ import { UserError } from '../core/errors';
 import { seededPermutation } from '../core/random';
 import type { ClassificationDataset, Split } from '../data';
 import { batch } from '../data';
+import { scalarMetric, selectionMetric } from '../metrics';
 
 export interface QLayer {
   name: string;
@@ -57,45 +58,71 @@ function endsInSoftmax(model: tf.LayersModel): boolean {
   return act === 'softmax' || last.getClassName() === 'Softmax';
 }
 
-/** A fixed evaluation set held as tensors so every episode only runs the forward pass. */
+/**
+ * A fixed evaluation set held as tensors so every episode only runs the forward pass. It scores with one metric
+ * of the classification task from the metric registry (its selection metric, top-1, unless told otherwise).
+ */
 export class Evaluator {
   private xs: tf.Tensor4D[] = [];
-  private ys: Int32Array[] = [];
+  private ys: Int32Array;
   readonly n: number;
+  readonly metric: string;
   constructor(
     private model: tf.LayersModel,
     split: Split,
     shape: readonly [number, number, number],
     indices?: ArrayLike<number>,
-    batchSize = 500,
+    opts: { batchSize?: number; metric?: string } = {},
   ) {
     const idx = indices ?? Uint32Array.from({ length: split.n }, (_, i) => i);
+    const batchSize = opts.batchSize ?? 500;
+    this.metric = selectionMetric('classification', opts.metric).name;
     this.n = idx.length;
+    this.ys = new Int32Array(this.n);
     for (let s = 0; s < idx.length; s += batchSize) {
       const part = Array.from({ length: Math.min(batchSize, idx.length - s) }, (_, i) => idx[s + i]);
       const b = batch(split, part, shape);
       this.xs.push(tf.tensor4d(b.x, [part.length, ...shape]));
-      this.ys.push(Int32Array.from(b.y));
+      this.ys.set(b.y, s);
     }
   }
-  /** top-1 and the per-example hits (for subset spreads) */
-  evaluate(): { top1: number; hits: Uint8Array } {
-    const hits = new Uint8Array(this.n);
+  /** the model's scores on every example, n × classes */
+  scores(): { scores: Float32Array; classes: number } {
+    const parts: Float32Array[] = [];
+    let classes = 0;
+    for (const x of this.xs) {
+      const out = tf.tidy(() => this.model.predict(x) as tf.Tensor);
+      classes = out.shape[out.shape.length - 1] ?? 0;
+      parts.push(out.dataSync() as Float32Array);
+      out.dispose();
+    }
+    const scores = new Float32Array(this.n * classes);
     let o = 0;
-    let correct = 0;
-    for (let b = 0; b < this.xs.length; b++) {
-      const pred = tf.tidy(() => (this.model.predict(this.xs[b]) as tf.Tensor).argMax(-1).dataSync() as Int32Array);
-      const y = this.ys[b];
-      for (let i = 0; i < y.length; i++) {
-        const h = pred[i] === y[i] ? 1 : 0;
-        hits[o++] = h;
-        correct += h;
-      }
+    for (const p of parts) {
+      scores.set(p, o);
+      o += p.length;
     }
-    return { top1: this.n ? correct / this.n : 0, hits };
+    return { scores, classes };
   }
-  top1(): number {
-    return this.evaluate().top1;
+  /** the metric on the whole set, and the scores behind it (for subset spreads) */
+  evaluate(): { value: number; scores: Float32Array; classes: number } {
+    const s = this.scores();
+    return { value: this.on(s.scores, s.classes), ...s };
+  }
+  /** the metric on the rows `rows` of scores from `scores()` (all rows when absent) */
+  on(scores: Float32Array, classes: number, rows?: ArrayLike<number>): number {
+    if (!rows) return scalarMetric('classification', { n: this.n, classes, scores, labels: this.ys }, this.metric);
+    const sub = new Float32Array(rows.length * classes);
+    const labels = new Int32Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      sub.set(scores.subarray(rows[i] * classes, (rows[i] + 1) * classes), i * classes);
+      labels[i] = this.ys[rows[i]];
+    }
+    return scalarMetric('classification', { n: rows.length, classes, scores: sub, labels }, this.metric);
+  }
+  /** the metric on the whole set */
+  score(): number {
+    return this.evaluate().value;
   }
   dispose(): void {
     tf.dispose(this.xs);

@@ -98,6 +98,16 @@ describe('sensitivity', () => {
     expect(r.layers[2].params).toBe(48000 + 10080);
     await expect(sensitivity.run(SensitivityConfig.parse({ model: M, data: 'mnist', groups: [['fc9']] }), plainContext())).rejects.toThrow(/unknown layer "fc9"/);
   });
+
+  it('cells take the metric of the task (top1) unless another scalar metric is asked for', async () => {
+    const base = { model: M, data: 'mnist', bits: [2], limit: 200 };
+    const t1 = await sensitivity.run(SensitivityConfig.parse(base), plainContext());
+    const t5 = await sensitivity.run(SensitivityConfig.parse({ ...base, metric: 'top5' }), plainContext());
+    expect([t1.metric, t5.metric]).toEqual(['top1', 'top5']);
+    t5.layers.forEach((l, i) => expect(l.bits['2']).toBeGreaterThanOrEqual(t1.layers[i].bits['2']));
+    expect(t5.layers.some((l, i) => l.bits['2'] > t1.layers[i].bits['2'])).toBe(true);
+    await expect(sensitivity.run(SensitivityConfig.parse({ ...base, metric: 'confusion' }), plainContext())).rejects.toThrow(/not one number/);
+  });
 });
 
 describe('quantize (small settings)', () => {
@@ -121,11 +131,11 @@ describe('quantize (small settings)', () => {
     expect(levels[2]).toBeLessThanOrEqual(3);
     expect(levels[0]).toBeLessThanOrEqual(33);
     const e = await evaluate.run({ model: out, data: 'mnist', limit: 500 }, plainContext());
-    expect(e.top1).toBeCloseTo(r.quantized.top1, 6);
+    expect(e.metrics.top1 as number).toBeCloseTo(r.quantized.top1, 6);
     expect([e.split, r.quantized.split, r.baseline.split]).toEqual(['test', 'test', 'test']);
     // the val copies (what a sweep selects on) are the same model on the first 500 val images
     const v = await evaluate.run({ model: out, data: 'mnist', limit: 500, split: 'val' }, plainContext());
-    expect(v.top1).toBeCloseTo(r.val.quantized, 6);
+    expect(v.metrics.top1 as number).toBeCloseTo(r.val.quantized, 6);
     expect(r.val.n).toBe(500);
   });
 
@@ -142,7 +152,7 @@ describe('quantize (small settings)', () => {
     try {
       p.layers.forEach((_, i) => writeQuantized(p, i, specFor(4, { method: cfg.codebook, granularity: cfg.granularity, symmetric: true }, cfg.seed)));
       const onVal = new Evaluator(p.model, p.data.val, p.data.shape, seededSubset(p.data.val.n, 100, r.search!.evalSeed));
-      expect(r.uniformReferences!.find((u) => u.bits === 4)!.top1).toBeCloseTo(onVal.top1(), 10);
+      expect(r.uniformReferences!.find((u) => u.bits === 4)!.top1).toBeCloseTo(onVal.score(), 10);
       onVal.dispose();
     } finally {
       p.dispose();

@@ -1,23 +1,19 @@
+import { z } from 'zod';
 import * as tf from '../../backend/tf';
 import { backendName, initBackend } from '../../backend';
 import type { RunContext } from '../../core/context';
 import { throwIfCancelled } from '../../core/context';
 import { UserError } from '../../core/errors';
-import type { Split } from '../../data';
-import { loadDataset, splitsOf } from '../../data';
+import type { ClassificationDataset, Dataset, Split } from '../../data';
+import { openDataset, splitsOf } from '../../data';
+import { computeMetrics } from '../../metrics';
 import type { LoadedModel } from '../../models/io';
 import { loadModel } from '../../models/io';
-import type { EvalResult } from '../../../shared/api';
+import type { TaskName } from '../../tasks';
+import { getTask } from '../../tasks';
+import type { EvalConfig as Schema, EvalResult, MetricValue } from '../../../shared/api-eval';
 
-export interface EvalConfig {
-  model: string;
-  data: string;
-  limit?: number;
-  batchSize?: number;
-  split?: 'val' | 'test';
-  valFraction?: number;
-  valSeed?: number;
-}
+export type EvalConfig = z.input<typeof Schema>;
 
 /** Checks that a dataset's examples fit the model's input, naming both when they do not. */
 export function checkInputShape(model: LoadedModel, shape: readonly number[], dataRef: string): void {
@@ -30,37 +26,51 @@ export function checkInputShape(model: LoadedModel, shape: readonly number[], da
   }
 }
 
-/** Top-1 of a model on the first `limit` examples of a split, in batches, yielding between batches. */
-export async function top1(
+export interface ScoreOptions {
+  limit?: number;
+  batchSize?: number;
+  ctx?: RunContext;
+  /** the slice [from, to] of the caller's progress this evaluation reports into */
+  from?: number;
+  to?: number;
+  /** an async evaluator (ONNX Runtime) instead of `predict` */
+  predictAsync?: (x: tf.Tensor) => Promise<tf.Tensor>;
+}
+
+/** A classifier's scores (n × classes) on the first `limit` examples of a split, in batches, yielding between them. */
+export async function scoreSplit(
   predict: (x: tf.Tensor) => tf.Tensor,
   split: Split,
   shape: readonly [number, number, number],
-  opts: { limit?: number; batchSize?: number; ctx?: RunContext; from?: number; to?: number; predictAsync?: (x: tf.Tensor) => Promise<tf.Tensor> } = {},
-): Promise<{ top1: number; n: number }> {
+  opts: ScoreOptions = {},
+): Promise<{ n: number; classes: number; scores: Float32Array; labels: Uint8Array }> {
   const n = Math.min(split.n, opts.limit ?? split.n);
   const bs = opts.batchSize ?? 256;
   const per = shape[0] * shape[1] * shape[2];
-  let correct = 0;
+  let scores = new Float32Array(0);
+  let classes = 0;
   for (let start = 0; start < n; start += bs) {
     if (opts.ctx) throwIfCancelled(opts.ctx);
     const end = Math.min(n, start + bs);
-    let hits: number;
-    if (opts.predictAsync) {
+    const x = tf.tensor4d(split.x.subarray(start * per, end * per), [end - start, ...shape]);
+    let out: tf.Tensor;
+    try {
       // an async evaluator (ONNX Runtime) cannot run inside tf.tidy: dispose by hand
-      const x = tf.tensor4d(split.x.subarray(start * per, end * per), [end - start, ...shape]);
-      const out = await opts.predictAsync(x);
+      out = opts.predictAsync ? await opts.predictAsync(x) : tf.tidy(() => predict(x));
+    } finally {
       x.dispose();
-      hits = tf.tidy(() => out.argMax(-1).equal(tf.tensor1d(split.y.subarray(start, end), 'int32')).sum().dataSync()[0]);
-      out.dispose();
-    } else {
-      hits = tf.tidy(() => {
-        const x = tf.tensor4d(split.x.subarray(start * per, end * per), [end - start, ...shape]);
-        const pred = predict(x).argMax(-1);
-        const y = tf.tensor1d(split.y.subarray(start, end), 'int32');
-        return pred.equal(y).sum().dataSync()[0];
-      });
     }
-    correct += hits;
+    const rows = out.dataSync() as Float32Array;
+    const k = out.shape[out.shape.length - 1] ?? 0;
+    out.dispose();
+    if (out.shape.length !== 2 || rows.length !== (end - start) * k) {
+      throw new UserError(`a classifier must output one row of class scores per image; the model gives shape [${out.shape.join(', ')}]`);
+    }
+    if (start === 0) {
+      classes = k;
+      scores = new Float32Array(n * k);
+    }
+    scores.set(rows, start * classes);
     if (opts.ctx) {
       // progress only where the caller gave this evaluation a slice of its run
       if (opts.from !== undefined && opts.to !== undefined) {
@@ -69,28 +79,70 @@ export async function top1(
       await new Promise((r) => setImmediate(r));
     }
   }
-  return { top1: n === 0 ? 0 : correct / n, n };
+  return { n, classes, scores, labels: split.y.subarray(0, n) };
 }
 
-export async function run(config: EvalConfig, ctx: RunContext): Promise<EvalResult> {
-  await initBackend();
-  ctx.progress({ fraction: 0, stage: 'loading model' });
-  const model = await loadModel(config.model);
-  try {
-    ctx.progress({ fraction: 0.05, stage: 'loading data' });
-    const data = await loadDataset(config.data, { valFraction: config.valFraction, valSeed: config.valSeed });
+/** Classification metrics (from the registry; default the task's) of a model on the first `limit` examples. */
+export async function measure(
+  predict: (x: tf.Tensor) => tf.Tensor,
+  split: Split,
+  shape: readonly [number, number, number],
+  opts: ScoreOptions & { metrics?: readonly string[] } = {},
+): Promise<{ n: number; metrics: Record<string, MetricValue>; details: Record<string, unknown> }> {
+  const s = await scoreSplit(predict, split, shape, opts);
+  const r = computeMetrics('classification', s, opts.metrics);
+  return { n: s.n, metrics: r.metrics as Record<string, MetricValue>, details: r.details };
+}
+
+/** Top-1 through the metric registry: what training, low-rank and diff report. */
+export async function top1(
+  predict: (x: tf.Tensor) => tf.Tensor,
+  split: Split,
+  shape: readonly [number, number, number],
+  opts: ScoreOptions = {},
+): Promise<{ top1: number; n: number }> {
+  const r = await measure(predict, split, shape, { ...opts, metrics: ['top1'] });
+  return { top1: r.metrics.top1 as number, n: r.n };
+}
+
+type Evaluated = Pick<EvalResult, 'n' | 'metrics' | 'details'>;
+type TaskEval = (model: LoadedModel, data: Dataset, config: z.output<typeof Schema>, ctx: RunContext) => Promise<Evaluated>;
+
+/** How a model is evaluated for each task: a new task is one more entry (detector and clip evaluators come with their models). */
+const evaluators: Record<TaskName, TaskEval> = {
+  classification: async (model, ds, config, ctx) => {
+    const data = ds as ClassificationDataset;
     checkInputShape(model, data.shape, config.data);
-    const split = config.split ?? 'test';
-    const r = await top1((x) => model.predict(x), data[split], data.shape, {
+    return measure((x) => model.predict(x), data[config.split], data.shape, {
       limit: config.limit,
       batchSize: config.batchSize,
       ctx,
       from: 0.1,
       to: 1,
+      metrics: config.metrics,
       predictAsync: model.predictAsync ? (x) => model.predictAsync!(x) : undefined,
     });
-    ctx.progress({ fraction: 1, stage: 'done', metrics: { top1: r.top1 } });
-    return { top1: r.top1, n: r.n, split, splits: splitsOf(data), backend: backendName() };
+  },
+  detection: async (_m, ds) => {
+    throw new UserError(`${ds.ref} is a detection dataset: evaluating it needs a detector, which eval does not run yet (its metrics: ${getTask('detection').defaultMetrics.join(', ')})`);
+  },
+  video: async (_m, ds) => {
+    throw new UserError(`${ds.ref} is a video dataset: evaluating it needs a clip model, which eval does not run yet (its metric: ${getTask('video').defaultMetrics.join(', ')})`);
+  },
+};
+
+export async function run(config: z.output<typeof Schema> | EvalConfig, ctx: RunContext): Promise<EvalResult> {
+  const c = { batchSize: 256, split: 'test' as const, ...config } as z.output<typeof Schema>;
+  await initBackend();
+  ctx.progress({ fraction: 0, stage: 'loading model' });
+  const model = await loadModel(c.model);
+  try {
+    ctx.progress({ fraction: 0.05, stage: 'loading data' });
+    const data = await openDataset(c.data, { valFraction: c.valFraction, valSeed: c.valSeed });
+    const r = await evaluators[data.task](model, data, c, ctx);
+    const headline = r.metrics[getTask(data.task).selectionMetric];
+    ctx.progress({ fraction: 1, stage: 'done', metrics: typeof headline === 'number' ? { [getTask(data.task).selectionMetric]: headline } : undefined });
+    return { task: data.task, split: c.split, n: r.n, metrics: r.metrics, details: r.details, classNames: data.classNames, splits: splitsOf(data), backend: backendName() };
   } finally {
     model.dispose();
   }

@@ -3,19 +3,13 @@ import * as tf from '../../backend/tf';
 import { initBackend } from '../../backend';
 import { UserError } from '../../core/errors';
 import { loadDataset, splitsOf } from '../../data';
-import { loadModel, type LoadedModel } from '../../models/io';
+import { loadModel, needsLayers, type LoadedModel } from '../../models/io';
 import { decomposeModel, modelFlops } from '../../lowrank/decompose';
 import { modelSpectra } from '../../lowrank/spectrum';
 import { checkInputShape, top1 } from '../eval';
 import type { AccuracyResult, LowrankScheme, SpectrumResult } from '../../../shared/api-lowrank';
 
-function layersOf(m: LoadedModel): tf.LayersModel {
-  if (!m.layers) {
-    m.dispose();
-    throw new UserError('low-rank analysis needs a TensorFlow.js layers model, not a graph model', m.ref);
-  }
-  return m.layers;
-}
+const layersOf = (m: LoadedModel): tf.LayersModel => needsLayers(m, 'low-rank analysis');
 
 /** Singular values of every Conv2D/Dense layer of a model (or of one layer). */
 export async function spectrum(req: { model: string; scheme?: LowrankScheme; layer?: string; svd?: 'auto' | 'exact' | 'gram' }): Promise<SpectrumResult> {

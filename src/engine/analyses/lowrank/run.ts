@@ -8,7 +8,7 @@ import type { RunContext } from '../../core/context';
 import { throwIfCancelled } from '../../core/context';
 import { UserError } from '../../core/errors';
 import { loadDataset, splitsOf } from '../../data';
-import { loadModel, saveLayersModel } from '../../models/io';
+import { loadModel, needsLayers, saveLayersModel } from '../../models/io';
 import { top1 } from '../eval';
 import * as train from '../train';
 import { candidates, decomposeModel, modelFlops, selectLayers } from '../../lowrank/decompose';
@@ -102,23 +102,13 @@ export async function run(config: LowrankConfig, ctx: RunContext): Promise<Lowra
   try {
     if (config.method === 'svd') {
       if (arch) throw new UserError('method svd factorises an existing model: give a model file or builtin:…, not arch:…');
-      const loaded = await loadModel(config.model);
-      if (!loaded.layers) {
-        loaded.dispose();
-        throw new UserError('low-rank factorisation needs a TensorFlow.js layers model, not a graph model', config.model);
-      }
-      baseline = loaded.layers;
+      baseline = needsLayers(await loadModel(config.model), 'low-rank factorisation');
       layerNames = selectLayers(candidates(baseline, config.scheme), config).map((c) => c.name);
     } else {
       // TRP: a baseline and a TRP net from the same start, seed and schedule
       const initFrom = async (): Promise<tf.LayersModel | undefined> => {
         if (arch) return undefined;
-        const m = await loadModel(config.model);
-        if (!m.layers) {
-          m.dispose();
-          throw new UserError('TRP needs a TensorFlow.js layers model, not a graph model', config.model);
-        }
-        return m.layers;
+        return needsLayers(await loadModel(config.model), 'TRP');
       };
       let trainArch: Arch = arch ?? 'lenet5';
       if (!arch) {

@@ -2,7 +2,7 @@ import * as tf from '../../backend/tf';
 import { initBackend } from '../../backend';
 import { UserError } from '../../core/errors';
 import { loadDataset, type ClassificationDataset } from '../../data';
-import { loadModel, type LoadedModel } from '../../models/io';
+import { loadModel, needsLayers, type LoadedModel } from '../../models/io';
 import { checkInputShape } from '../eval';
 import { quantLayers, readKernel, writeKernel, type QLayer } from '../../quant/session';
 import { dequantize, quantize, type QuantSpec } from '../../quant/quantizers';
@@ -22,11 +22,11 @@ export interface Prepared {
 export async function prepare(modelRef: string, dataRef: string): Promise<Prepared> {
   await initBackend();
   const loaded = await loadModel(modelRef);
+  // quantize and sensitivity write kernels into (and retrain) a tfjs layers model
+  const model = needsLayers(loaded, 'quantize/sensitivity');
   try {
-    if (!loaded.layers) throw new UserError('quantization needs a layers model (tfjs-layers model.json), not a graph model', loaded.path ?? modelRef);
     const data = await loadDataset(dataRef);
     checkInputShape(loaded, data.shape, dataRef);
-    const model = loaded.layers;
     const layers = quantLayers(model);
     const snapshot = model.getWeights().map((w) => w.clone());
     return {

@@ -7,7 +7,7 @@ import { loadModel } from '../../models/io';
 import { levelCount } from '../../quant/quantizers';
 import { dequantize, quantize } from '../../quant/quantizers';
 import { layerBits } from '../../quant/policy';
-import { quantLayers, readKernel } from '../../quant/session';
+import { modelNodes } from '../../models/nodes';
 
 /** The contract's quant methods over the engine (service.ts merges them). */
 export function quantHandlers(_deps: ServiceDeps): Pick<Handlers, keyof typeof quantMethods> {
@@ -17,10 +17,12 @@ export function quantHandlers(_deps: ServiceDeps): Pick<Handlers, keyof typeof q
       await initBackend();
       const m = await loadModel(req.model);
       try {
-        if (!m.layers) throw new UserError('quantization needs a layers model', m.path ?? req.model);
-        const layer = quantLayers(m.layers).find((l) => l.name === req.layer);
-        if (!layer) throw new UserError(`no quantizable layer "${req.layer.slice(0, 80)}" in ${req.model}`);
-        const w = readKernel(layer);
+        // any model: the named node's main weight (a layers model's kernel, a graph op's filter)
+        const node = (await modelNodes(m)).find((n) => n.name === req.layer && n.main >= 0 && n.weights[n.main].shape.length >= 2);
+        if (!node) throw new UserError(`no quantizable layer "${req.layer.slice(0, 80)}" in ${req.model}`);
+        const kernel = node.weights[node.main];
+        const layer = { name: node.name, shape: kernel.shape, size: kernel.shape.reduce((a, b) => a * b, 1) };
+        const w = Float32Array.from(kernel.value().dataSync() as Float32Array);
         const spec = { bits: req.bits, method: req.method, granularity: req.granularity, symmetric: req.symmetric, seed: 1 };
         const q = quantize(w, layer.shape, spec);
         const d = dequantize(q);

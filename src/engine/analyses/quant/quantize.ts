@@ -52,7 +52,7 @@ async function search(p: Prepared, c: QuantizeConfig, cb: CodebookChoice, ctx: R
   const pinned = layers.map((l) => c.pinned[l.name] ?? null);
   const evalSeed = c.seed + EVAL_SEED_OFFSET;
   // episode rewards (and so the chosen policy) read val, never test
-  const ev = new Evaluator(p.model, data.val, data.shape, seededSubset(data.val.n, c.episodeEvalSize, evalSeed));
+  const ev = new Evaluator(p.model, data.val, data.shape, seededSubset(data.val.n, c.episodeEvalSize, evalSeed), { metric: c.metric });
   const t0 = Date.now();
   const ctrl = new Controller(
     {
@@ -82,7 +82,7 @@ async function search(p: Prepared, c: QuantizeConfig, cb: CodebookChoice, ctx: R
       let acc = cache.get(key);
       if (acc === undefined) {
         bits.forEach((b, i) => writeKernel(layers[i], b >= 32 ? p.original[i] : deq[i].get(b)!));
-        acc = ev.top1();
+        acc = ev.score();
         cache.set(key, acc);
         evaluated++;
       }
@@ -152,11 +152,11 @@ export async function run(config: QuantizeConfig, ctx: RunContext): Promise<Quan
     const cb = codebookOf(config);
     const first = (n: number) => (config.evalLimit ? Uint32Array.from({ length: Math.min(config.evalLimit, n) }, (_, i) => i) : undefined);
     // steps (what SLQ/MLQ/DNQ choices see) on val; the reported baseline and result on test
-    const valEv = new Evaluator(model, data.val, data.shape, first(data.val.n));
-    const full = new Evaluator(model, data.test, data.shape, first(data.test.n));
+    const valEv = new Evaluator(model, data.val, data.shape, first(data.val.n), { metric: config.metric });
+    const full = new Evaluator(model, data.test, data.shape, first(data.test.n), { metric: config.metric });
     try {
-      const baseline = full.top1();
-      const valBaseline = valEv.top1();
+      const baseline = full.score();
+      const valBaseline = valEv.score();
       ctx.progress({ fraction: 0.02, stage: 'baseline', metrics: { baselineTop1: baseline, valBaselineTop1: valBaseline } });
 
       // per-layer bits
@@ -240,13 +240,14 @@ export async function run(config: QuantizeConfig, ctx: RunContext): Promise<Quan
         steps = all;
       }
       // the model now holds the last order's result, which is the requested one
-      const top1 = full.top1();
-      const valTop1 = valEv.top1();
+      const top1 = full.score();
+      const valTop1 = valEv.score();
       const cr = compressionRatio(layers, specs);
       const mcr = modelCompression(totalParams(model), layers, specs);
       const policy = Object.fromEntries(layers.map((l, i) => [l.name, bitsOf[i]]));
       const result: QuantizeResult = {
         method: config.method,
+        metric: full.metric,
         model: config.model,
         data: config.data,
         policy,

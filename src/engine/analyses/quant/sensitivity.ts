@@ -33,26 +33,19 @@ export async function run(config: SensitivityConfig, ctx: RunContext): Promise<S
     // a sensitivity map drives choices (bits per layer, groups), so it reads val
     const n = Math.min(data.val.n, config.limit ?? data.val.n);
     const order = config.limit ? seededPermutation(data.val.n, config.seed).slice(0, n).sort() : undefined;
-    const ev = new Evaluator(p.model, data.val, data.shape, order);
+    const ev = new Evaluator(p.model, data.val, data.shape, order, { metric: config.metric });
     try {
       const K = config.subsets;
       // disjoint seeded subsets of the evaluation set, for the spread
-      const part = K > 1 ? Array.from(seededPermutation(ev.n, config.seed + 1), (v, i) => [v, i % K] as const) : [];
-      const spreadOf = (hits: Uint8Array) => {
-        const acc = Array.from({ length: K }, (_, k) => {
-          let c = 0;
-          let m = 0;
-          for (const [j, s] of part) {if (s === k) {
-            c += hits[j];
-            m++;
-          }}
-          return m ? c / m : 0;
-        });
+      const rowsOf: number[][] = Array.from({ length: K }, () => []);
+      if (K > 1) Array.from(seededPermutation(ev.n, config.seed + 1)).forEach((v, i) => rowsOf[i % K].push(v));
+      const spreadOf = (scores: Float32Array, classes: number) => {
+        const acc = rowsOf.map((rows) => (rows.length ? ev.on(scores, classes, rows) : 0));
         const mean = acc.reduce((a, b) => a + b, 0) / K;
         const std = Math.sqrt(acc.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, K - 1));
         return { mean, std, min: Math.min(...acc), max: Math.max(...acc) };
       };
-      const baseline = ev.evaluate().top1;
+      const baseline = ev.score();
       const total = rows.length * config.bits.length;
       let done = 0;
       const out: SensitivityResult['layers'] = [];
@@ -71,14 +64,14 @@ export async function run(config: SensitivityConfig, ctx: RunContext): Promise<S
             });
           }
           const r = ev.evaluate();
-          bits[String(b)] = r.top1;
-          if (K > 1) spread[String(b)] = spreadOf(r.hits);
+          bits[String(b)] = r.value;
+          if (K > 1) spread[String(b)] = spreadOf(r.scores, r.classes);
           for (const name of members) {
             const i = layers.findIndex((l) => l.name === name);
             writeKernel(layers[i], p.original[i]);
           }
           done++;
-          ctx.progress({ fraction: done / total, stage: `${members.join('+')} @ ${b} bits`, metrics: { cell: done, bits: b, top1: r.top1 } });
+          ctx.progress({ fraction: done / total, stage: `${members.join('+')} @ ${b} bits`, metrics: { cell: done, bits: b, top1: r.value } });
           await new Promise((r) => setImmediate(r));
         }
         const params = members.reduce((s, name) => s + layers.find((l) => l.name === name)!.size, 0);
@@ -94,6 +87,7 @@ export async function run(config: SensitivityConfig, ctx: RunContext): Promise<S
         n: ev.n,
         split: 'val',
         splits: splitsOf(data),
+        metric: ev.metric,
         seed: config.seed,
         subsets: K,
         backend: backendName(),

@@ -159,3 +159,26 @@ export function levelsHistogramOption(h: { edges: number[]; counts: number[] }, 
     ],
   };
 }
+
+/**
+ * A confusion matrix (rows: true class, columns: predicted) as a heatmap of each row's shares, so a rare class
+ * reads as clearly as a common one; the tooltip gives the count. Cell labels only while they fit (≤ 12 classes).
+ */
+export function confusionOption(classNames: string[], counts: number[][]): ChartOption {
+  const totals = counts.map((row) => row.reduce((a, b) => a + b, 0));
+  const shares = counts.map((row, i) => row.map((v) => (totals[i] ? v / totals[i] : 0)));
+  const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+  const base = heatmapOption(classNames, classNames, shares, { min: 0, max: 1, format: pct, colName: 'predicted', colors: ['#161b22', '#1f6feb', '#a5d6ff'] });
+  const series = (base.series as Record<string, unknown>[])[0];
+  return {
+    ...base,
+    tooltip: {
+      ...tooltip,
+      formatter: (p: unknown) => {
+        const [j, i, v] = (p as { data: [number, number, number] }).data;
+        return `true ${classNames[i]} → predicted ${classNames[j]}<br/>${counts[i][j]} of ${totals[i]} (${pct(v)})`;
+      },
+    },
+    series: [{ ...series, label: { ...(series.label as object), show: classNames.length <= 12, color: '#e6edf3', formatter: (p: unknown) => String(counts[(p as { data: number[] }).data[1]][(p as { data: number[] }).data[0]]) } }],
+  };
+}

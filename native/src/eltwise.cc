@@ -241,23 +241,48 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// adam(param, grad, m, v, [lr, beta1, beta2, eps, beta1^t, beta2^t]): in place, tfjs's Adam update
+// adam(param, grad, m, v, outParam, outM, outV, [lr, beta1, beta2, eps, 1 - beta1^t, 1 - beta2^t]):
+// tfjs's Adam update, one pass instead of a dozen tensor ops per variable; new buffers (tfjs variables may
+// share storage with other tensors, so nothing is updated in place)
 Napi::Value Adam(const Napi::CallbackInfo& info) {
-  float* p = f32(info[0], "param");
+  const float* p = f32(info[0], "param");
   const float* g = f32(info[1], "grad");
-  float* m = f32(info[2], "m");
-  float* v = f32(info[3], "v");
-  auto h = info[4].As<Napi::Float64Array>();
-  const float lr = float(h[0]), b1 = float(h[1]), b2 = float(h[2]), eps = float(h[3]);
-  const float c1 = float(1 - h[4]), c2 = float(1 - h[5]);
+  const float* m = f32(info[2], "m");
+  const float* v = f32(info[3], "v");
+  float* op = f32(info[4], "outParam");
+  float* om = f32(info[5], "outM");
+  float* ov = f32(info[6], "outV");
+  auto h = info[7].As<Napi::Float64Array>();
+  const float lr = float(h[0]), b1 = float(h[1]), b2 = float(h[2]), eps = float(h[3]), c1 = float(h[4]), c2 = float(h[5]);
+  const float nb1 = 1.f - b1, nb2 = 1.f - b2;
   const int64_t n = int64_t(len(info[0]));
 #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
   for (int64_t i = 0; i < n; i++) {
-    const float mi = b1 * m[i] + (1 - b1) * g[i];
-    const float vi = b2 * v[i] + (1 - b2) * g[i] * g[i];
-    m[i] = mi;
-    v[i] = vi;
-    p[i] -= lr * (mi / c1) / (std::sqrt(vi / c2) + eps);
+    const float mi = m[i] * b1 + g[i] * nb1;
+    const float vi = v[i] * b2 + (g[i] * g[i]) * nb2;
+    om[i] = mi;
+    ov[i] = vi;
+    op[i] = (mi / c1) / (std::sqrt(vi / c2) + eps) * -lr + p[i];
+  }
+  return info.Env().Undefined();
+}
+
+// momentum(param, grad, acc, outParam, outAcc, [lr, momentum, nesterov]): tfjs's MomentumOptimizer update
+Napi::Value Momentum(const Napi::CallbackInfo& info) {
+  const float* p = f32(info[0], "param");
+  const float* g = f32(info[1], "grad");
+  const float* a = f32(info[2], "acc");
+  float* op = f32(info[3], "outParam");
+  float* oa = f32(info[4], "outAcc");
+  auto h = info[5].As<Napi::Float64Array>();
+  const float c = -float(h[0]), mom = float(h[1]);
+  const bool nesterov = h[2] != 0;
+  const int64_t n = int64_t(len(info[0]));
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+  for (int64_t i = 0; i < n; i++) {
+    const float acc = mom * a[i] + g[i];
+    oa[i] = acc;
+    op[i] = (nesterov ? c * (g[i] + acc * mom) : c * acc) + p[i];
   }
   return info.Env().Undefined();
 }
@@ -270,6 +295,7 @@ void initEltwise(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
   exports.Set("adam", Napi::Function::New(env, Adam));
+  exports.Set("momentum", Napi::Function::New(env, Momentum));
 }
 
 }  // namespace ll

@@ -228,6 +228,27 @@ describe.skipIf(addon == null)(`native backend kernels match cpu${addon == null 
     await expectSame(() => [tf.sum(seeded([64, 16, 16, 16], 27), [0, 1, 2]), tf.max(seeded([64, 16, 16, 16], 28), [0, 1, 2])], 'big', ['Sum', 'Max']);
   });
 
+  it.each([
+    ['Adam', () => tf.train.adam(0.05)],
+    ['Momentum', () => tf.train.momentum(0.05, 0.9)],
+    ['Momentum', () => tf.train.momentum(0.05, 0.9, true)],
+  ] as const)('%s updates match cpu over three steps', async (kind, make) => {
+    const steps = (): tf.Tensor[] => {
+      const w = tf.variable(seeded([3, 4, 5], 30), true, `w${Math.random()}`);
+      const b = tf.variable(seeded([5], 31), true, `b${Math.random()}`);
+      const x = seeded([7, 3, 4], 32);
+      const opt = make();
+      for (let i = 0; i < 3; i++) {
+        opt.minimize(() => tf.sum(tf.square(tf.add(tf.matMul(tf.reshape(x, [7, 12]), tf.reshape(w, [12, 5])), b))), false);
+      }
+      const out = [tf.clone(w), tf.clone(b)];
+      tf.dispose([w, b, x]);
+      opt.dispose();
+      return out;
+    };
+    await expectSame(steps, kind, [kind]);
+  });
+
   it('leaves no tensors behind', async () => {
     await tf.setBackend('native');
     const before = tf.memory().numTensors;

@@ -29,7 +29,17 @@ export interface NativeAddon {
     channels: number,
     eps: number,
   ): void;
-  adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, hyper: Float64Array): void;
+  adam(
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    outParam: Float32Array,
+    outM: Float32Array,
+    outV: Float32Array,
+    hyper: Float64Array,
+  ): void;
+  momentum(param: Float32Array, grad: Float32Array, acc: Float32Array, outParam: Float32Array, outAcc: Float32Array, hyper: Float64Array): void;
   /** Which implementation oneDNN picked for each cached primitive (profiling). */
   impls(): Record<string, string>;
 }

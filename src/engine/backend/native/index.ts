@@ -4,6 +4,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '../tf';
 import { loadAddon } from './addon';
 import { NATIVE, nativeKernelConfigs } from './kernels';
+import { patchOptimizers } from './optimizers';
 
 export { loadAddon, NATIVE };
 
@@ -27,5 +28,6 @@ export function registerNativeBackend(): string | undefined {
     if (tf.getKernel(k.kernelName, NATIVE) != null) tf.unregisterKernel(k.kernelName, NATIVE);
     tf.registerKernel(k);
   }
+  patchOptimizers(addon);
   return undefined;
 }

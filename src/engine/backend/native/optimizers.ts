@@ -6,7 +6,7 @@ import * as tf from '../tf';
 import type { NativeAddon } from './addon';
 import { NATIVE, nativeCalls } from './kernels';
 
-type NamedGrads = tf.NamedTensorMap | tf.NamedTensor[];
+type NamedGrads = Parameters<tf.AdamOptimizer['applyGradients']>[0];
 type Slot = { originalName: string; variable: tf.Variable };
 
 interface AdamState {
@@ -37,7 +37,9 @@ function values(t: tf.Tensor): Float32Array | undefined {
 }
 
 function entries(g: NamedGrads): { name: string; grad: tf.Tensor | undefined }[] {
-  return Array.isArray(g) ? g.map((e) => ({ name: e.name, grad: e.tensor })) : Object.keys(g).map((name) => ({ name, grad: g[name] }));
+  return Array.isArray(g)
+    ? g.map((e: { name: string; tensor: tf.Tensor }) => ({ name: e.name, grad: e.tensor }))
+    : Object.keys(g).map((name) => ({ name, grad: (g as Record<string, tf.Tensor | undefined>)[name] }));
 }
 
 const slot = (name: string, value: tf.Variable): Slot => ({ originalName: name, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) });

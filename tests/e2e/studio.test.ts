@@ -105,6 +105,30 @@ describe('studio in Chromium (browser shell, real engine)', () => {
     expect(problems).toEqual([]);
   });
 
+  it('evaluates the default model on val: the split, its metrics, per-class accuracy and a drawn confusion heatmap', async () => {
+    await page.click('[data-testid=nav-train]');
+    await page.click('[data-testid=mode-eval]');
+    await page.selectOption('[data-testid=eval-split-select]', 'val');
+    await page.click('[data-testid=start-job]');
+    const result = page.locator('[data-testid=job-detail] [data-testid=eval-result]');
+    await result.waitFor({ timeout: 120_000 });
+    // the default limit (1,000) is more than mnist's 800 val images
+    expect(await result.locator('[data-testid=eval-split]').textContent()).toBe('val · 800 images');
+    expect(await result.locator('[data-testid=eval-metric-top1]').textContent()).toMatch(/^\d+\.\d\d %$/);
+    expect(await result.locator('[data-testid=eval-metric-top5]').textContent()).toMatch(/^\d+\.\d\d %$/);
+    expect(await result.locator('[data-testid=eval-per-class] tbody tr').count()).toBe(10);
+    const canvas = result.locator('[data-testid=eval-confusion] canvas').first();
+    await canvas.waitFor({ state: 'visible', timeout: 10_000 });
+    const inked = await canvas.evaluate((c: any) => {
+      const d: Uint8ClampedArray = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+      return n;
+    });
+    expect(inked).toBeGreaterThan(1000);
+    expect(problems).toEqual([]);
+  });
+
   it('a corrupt model shows its one-line error, not a blank page', async () => {
     const dir = join(workspaceDir, 'corrupt');
     mkdirSync(dir, { recursive: true });

@@ -83,7 +83,7 @@ export const useLowrankStore = defineStore('lowrank', {
       } catch (e) {
         if (mine === seq) {
           this.spectrum = null;
-          this.error = (e as Error).message;
+          this.error = (e as Error).message.split('\n')[0];
         }
       } finally {
         if (mine === seq) this.loading = false;
@@ -119,7 +119,7 @@ export const useLowrankStore = defineStore('lowrank', {
         this.accuracy = await api().call('lowrank.accuracy', { model: this.ref, data, scheme: this.scheme, ranks, limit });
         this.accuracyFor = JSON.stringify(ranks);
       } catch (e) {
-        this.accuracyError = (e as Error).message;
+        this.accuracyError = (e as Error).message.split('\n')[0];
       } finally {
         this.accuracyLoading = false;
       }
@@ -131,7 +131,7 @@ export const useLowrankStore = defineStore('lowrank', {
         this.runId = await useJobsStore().start({ kind: 'lowrank', config });
         this.watch();
       } catch (e) {
-        this.runError = (e as Error).message;
+        this.runError = (e as Error).message.split('\n')[0];
       }
     },
     /** Poll the run's live file while it runs (job events carry scalars only; spectra are arrays). */

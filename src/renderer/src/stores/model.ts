@@ -74,7 +74,7 @@ export const useModelStore = defineStore('model', {
         const big = [...result.layers].sort((a, b) => b.params - a.params)[0];
         this.selected = big?.name ?? null;
       } catch (e) {
-        if (mine === seq) this.error = (e as Error).message;
+        if (mine === seq) this.error = (e as Error).message.split('\n')[0];
       } finally {
         if (mine === seq) this.loading = false;
       }

@@ -50,6 +50,8 @@ export const PtqConfig = z
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
     /** layers left float */
     skip: z.array(z.string().min(1).max(512)).max(10_000).default([]),
+    /** also quantize each layer alone and measure agreement: a label-free sensitivity map */
+    perLayer: z.boolean().default(false),
     /** write the quantized model (with its policy) here */
     out: OutDir.optional(),
   })
@@ -77,6 +79,8 @@ export interface PtqLayer {
   bits: number;
   /** ‖Q(w) − w‖ / ‖w‖ of the kernel */
   weightRelError: number;
+  /** with only this layer quantized (perLayer): agreement averaged over the outputs */
+  alone?: { cosine: number; relError: number };
 }
 export interface PtqResult {
   model: string;

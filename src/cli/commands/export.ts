@@ -57,6 +57,9 @@ export function formatPtq(r: PtqResult): string {
     `ptq ${r.bits}-bit ${r.scheme} ${r.granularity}: ${q.length} of ${r.layers.length} weighted nodes of ${r.model} (${r.format}), kernels ${r.compressionRatio.toFixed(2)}× smaller`,
     `output agreement with the float model on ${r.n} ${r.data === 'random' ? `seeded random inputs (seed ${r.seed})` : `test examples of ${r.data}`}:`,
     table(rows),
+    ...(r.layers.some((l) => l.alone)
+      ? ['each layer quantized alone (mean over outputs):', table([['layer', 'kind', 'params', 'weight rel err', 'cosine', 'rel err'], ...r.layers.filter((l) => l.alone).map((l) => [l.name, l.kind, String(l.params), err(l.weightRelError), f(l.alone!.cosine), err(l.alone!.relError)])])]
+      : []),
     ...(r.top1 ? [`top-1 float ${pct(r.top1.float)}, quantized ${pct(r.top1.quantized)}`] : []),
     ...(r.modelPath ? [`out: ${r.modelPath} (+ policy.json; export uses it)`] : []),
   ].join('\n');
@@ -94,9 +97,9 @@ export const exportCommands: CliCommand[] = [
   {
     name: 'ptq',
     usage: `  ptq <model> [--bits 8] [--scheme uniform|kmeans|pow2] [--per-channel] [--data <ref>] [--limit N]
-        [--seed S] [--skip a,b] [--out DIR] [--json]
+        [--seed S] [--skip a,b] [--per-layer] [--out DIR] [--json]
                                                  post-training quantization of any model (tfjs layers/graph, ONNX); output agreement`,
-    options: { bits: { type: 'string' }, scheme: { type: 'string' }, 'per-channel': { type: 'boolean' }, data: { type: 'string' }, limit: { type: 'string' }, seed: { type: 'string' }, skip: { type: 'string' }, out: { type: 'string' } },
+    options: { bits: { type: 'string' }, scheme: { type: 'string' }, 'per-channel': { type: 'boolean' }, 'per-layer': { type: 'boolean' }, data: { type: 'string' }, limit: { type: 'string' }, seed: { type: 'string' }, skip: { type: 'string' }, out: { type: 'string' } },
     positionals: { count: 1, what: 'a <model>' },
     async run(args) {
       const { values, positionals, json, out } = args;
@@ -111,6 +114,7 @@ export const exportCommands: CliCommand[] = [
           limit: numFlag('limit', values.limit, PtqConfig),
           seed: numFlag('seed', values.seed, PtqConfig),
           skip: typeof values.skip === 'string' ? values.skip.split(',').map((x) => x.trim()).filter(Boolean) : undefined,
+          perLayer: values['per-layer'] === true,
           out: values.out as string | undefined,
         },
       })) as PtqResult;

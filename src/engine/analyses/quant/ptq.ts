@@ -146,6 +146,23 @@ export async function run(config: z.input<typeof Schema>, ctx: RunContext): Prom
         bits: l.bits,
         weightRelError: l.main >= 0 ? rel(l.weights[l.main].original, l.weights[l.main].values) : 0,
       }));
+      if (c.perLayer) {
+        // a label-free sensitivity map: each kernel quantized alone, every output compared with the float model
+        const quantized = plan.layers.filter((l) => l.q);
+        for (const [i, l] of quantized.entries()) {
+          throwIfCancelled(ctx);
+          ctx.progress({ fraction: 0.6 + (0.3 * i) / quantized.length, stage: `layer ${l.name} alone` });
+          const k = l.weights[l.main];
+          const alone = await m.withWeights(new Map([[k.name, k.values]]));
+          try {
+            const y = await collect((x) => alone.predictAll(x), inp.x, inp.n, inp.shape, batch, ctx);
+            const ag = m.outputs.map((o) => agreementOf({ name: o.name, shape: o.shape, reference: join32(ref.get(o.name) ?? []), candidate: join32(y.get(o.name) ?? []), n: inp.n }));
+            layers.find((x) => x.name === l.name)!.alone = { cosine: ag.reduce((s, a) => s + a.cosine, 0) / ag.length, relError: ag.reduce((s, a) => s + a.relError, 0) / ag.length };
+          } finally {
+            alone.dispose();
+          }
+        }
+      }
       let fbits = 0;
       let qbits = 0;
       for (const l of plan.layers) {

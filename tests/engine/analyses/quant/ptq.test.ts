@@ -153,5 +153,12 @@ describe('post-training quantization of any model', () => {
     expect(p4.layers.every((l) => l.bits === 4)).toBe(true);
     expect(u4.compressionRatio).toBeCloseTo(8, 6);
     expect(u8.top1).toBeNull();
+    // a label-free sensitivity map: one layer quantized at a time disturbs less than all of them
+    const per = await ptq({ model: 'builtin:lenet5-mnist', bits: 4, limit: 32, perLayer: true }, plainContext());
+    expect(per.layers.map((l) => l.name)).toEqual(['conv1', 'conv2', 'fc1', 'fc2', 'fc3']);
+    for (const l of per.layers) {
+      expect(l.alone!.relError).toBeGreaterThan(0);
+      expect(l.alone!.relError).toBeLessThan(per.outputs[0].relError);
+    }
   }, 60_000);
 });

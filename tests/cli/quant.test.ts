@@ -22,6 +22,16 @@ describe('layerlens sensitivity / quantize', () => {
     expect(j.backend).toBe('wasm');
     expect(j.layers.map((l: { name: string }) => l.name)).toEqual(['conv1', 'conv2', 'fc1', 'fc2', 'fc3']);
     for (const l of j.layers) expect(Object.keys(l.bits)).toEqual(['2', '8']);
+    expect([j.split, j.n, j.metric]).toEqual(['val', 300, 'top1']);
+  });
+
+  it('sensitivity --metric top5 (text): the metric and the val split are named', () => {
+    const r = cli('sensitivity', 'builtin:lenet5-mnist', '--data', 'mnist', '--bits', '8', '--limit', '200', '--metric', 'top5');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^baseline top5 \d+\.\d\d % on 200 val images \(kmeans, per-tensor\)$/);
+    const bad = cli('sensitivity', 'builtin:lenet5-mnist', '--data', 'mnist', '--metric', 'mAP50');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^layerlens: metric mAP50 is for detection, not classification/);
   });
 
   it('quantize --method uniform --json: the documented shape, and --out loads in eval', () => {

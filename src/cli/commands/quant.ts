@@ -45,19 +45,20 @@ export function formatSensitivity(r: SensitivityResult): string {
   const w = Math.max(6, ...r.layers.map((l) => l.name.length));
   const head = `${'layer'.padEnd(w)}  ${'params'.padStart(8)}  ${bits.map((b) => `${b}-bit`.padStart(8)).join('  ')}`;
   const rows = r.layers.map((l) => `${l.name.padEnd(w)}  ${String(l.params).padStart(8)}  ${bits.map((b) => pct(l.bits[b]).padStart(8)).join('  ')}`);
-  return [`baseline top-1 ${pct(r.baseline)} on ${r.n} test images (${r.method}, ${r.granularity})`, head, ...rows].join('\n');
+  return [`baseline ${r.metric} ${pct(r.baseline)} on ${r.n} ${r.split} images (${r.method}, ${r.granularity})`, head, ...rows].join('\n');
 }
 
 export function formatQuantize(r: QuantizeResult): string {
   const lines = [
-    `${r.method}: top-1 ${pct(r.quantized.top1)} (float ${pct(r.baseline.top1)}, drop ${((r.baseline.top1 - r.quantized.top1) * 100).toFixed(2)} pp) on ${r.quantized.n} test images`,
+    `${r.method}: ${r.metric} ${pct(r.quantized.top1)} (float ${pct(r.baseline.top1)}, drop ${((r.baseline.top1 - r.quantized.top1) * 100).toFixed(2)} pp) on ${r.quantized.n} ${r.quantized.split} images`,
+    `val (what choices read): ${pct(r.val.quantized)} (float ${pct(r.val.baseline)}) on ${r.val.n} val images`,
     `compression ${r.compressionRatio.toFixed(2)}× over kernels (${r.modelCompressionRatio.toFixed(2)}× with float biases)`,
     `policy: ${Object.entries(r.policy).map(([k, b]) => `${k}=${b}`).join(' ')}`,
   ];
   for (const [order, steps] of Object.entries(r.stepsByOrder ?? { steps: r.steps })) {
     lines.push(`${order}: ${steps.map((s) => `${(s.fraction * 100).toFixed(1)} % → ${pct(s.top1Quantized)} / retrained ${pct(s.top1)}`).join(', ')}`);
   }
-  if (r.search) lines.push(`search: ${r.search.episodes} episodes in ${r.search.seconds.toFixed(1)} s (${r.search.episodesPerMinute.toFixed(0)} per minute, ${r.search.evalSize} eval images)`);
+  if (r.search) lines.push(`search: ${r.search.episodes} episodes in ${r.search.seconds.toFixed(1)} s (${r.search.episodesPerMinute.toFixed(0)} per minute, ${r.search.evalSize} ${r.search.split} images)`);
   if (r.out) lines.push(`out: ${r.out}`);
   return lines.join('\n');
 }
@@ -65,8 +66,8 @@ export function formatQuantize(r: QuantizeResult): string {
 const sensitivity: CliCommand = {
   name: 'sensitivity',
   usage: `  sensitivity <model> --data <ref> [--bits 2,3,4,6,8] [--method kmeans|uniform|pow2]
-        [--granularity per-tensor|per-channel] [--group a,b]… [--auto-group] [--limit N] [--subsets K] [--seed S] [--json]
-                                                 top-1 with one layer (or group) quantized at a time`,
+        [--granularity per-tensor|per-channel] [--group a,b]… [--auto-group] [--limit N] [--subsets K] [--seed S]
+        [--metric top1|top5] [--json]            val top-1 (or --metric) with one layer (or group) quantized at a time`,
   options: {
     data: { type: 'string' },
     bits: { type: 'string' },
@@ -77,6 +78,7 @@ const sensitivity: CliCommand = {
     limit: { type: 'string' },
     subsets: { type: 'string' },
     seed: { type: 'string' },
+    metric: { type: 'string' },
   },
   positionals: { count: 1, what: 'a <model>' },
   async run(a) {
@@ -92,6 +94,7 @@ const sensitivity: CliCommand = {
       limit: numFlag('limit', a.values.limit, SensitivityConfig),
       subsets: numFlag('subsets', a.values.subsets, SensitivityConfig),
       seed: numFlag('seed', a.values.seed, SensitivityConfig),
+      metric: a.values.metric as string | undefined,
     };
     const r = (await runJobToEnd(a, { kind: 'sensitivity', config })) as SensitivityResult;
     a.out(a.json ? JSON.stringify(r) : formatSensitivity(r));
@@ -104,8 +107,9 @@ const quantize: CliCommand = {
         [--order distance|magnitude] [--out DIR] [--bit-choices 2,3,4,5,6,8] [--codebook kmeans|pow2|uniform]
         [--granularity per-tensor|per-channel] [--fractions 0.5,0.75,0.875,1] [--retrain-epochs E] [--lr X]
         [--controller lstm|mlp] [--reward additive|multiplicative] [--pinned layer=bits,…] [--policy FILE]
-        [--eval-size N] [--train-limit N] [--eval-limit N] [--single-order] [--seed S] [--json]
-                                                 quantize weights; --out holds model.json, policy.json, quantize.json`,
+        [--eval-size N] [--train-limit N] [--eval-limit N] [--single-order] [--seed S] [--metric top1|top5] [--json]
+                                                 quantize weights (episodes and steps read val, the result is on test);
+                                                 --out holds model.json, policy.json, quantize.json`,
   options: {
     data: { type: 'string' },
     method: { type: 'string' },
@@ -128,6 +132,7 @@ const quantize: CliCommand = {
     'eval-limit': { type: 'string' },
     'single-order': { type: 'boolean' },
     seed: { type: 'string' },
+    metric: { type: 'string' },
   },
   positionals: { count: 1, what: 'a <model>' },
   async run(a) {
@@ -154,6 +159,7 @@ const quantize: CliCommand = {
       evalLimit: numFlag('eval-limit', a.values['eval-limit'], QuantizeConfig),
       compareOrders: a.values['single-order'] === true ? false : undefined,
       seed: numFlag('seed', a.values.seed, QuantizeConfig),
+      metric: a.values.metric as string | undefined,
     };
     const r = (await runJobToEnd(a, { kind: 'quantize', config })) as QuantizeResult;
     a.out(a.json ? JSON.stringify(r) : formatQuantize(r));

@@ -1,18 +1,7 @@
 /** Option builders for the scatter, heatmap and levels-histogram charts (shared; tests assert them). */
 import type { ChartOption } from './echarts';
-import { palette } from './options';
 import { formatNumber } from '../../format';
-
-const axisColor = '#3a4150';
-const textColor = '#9aa4b2';
-const baseAxis = {
-  axisLine: { lineStyle: { color: axisColor } },
-  axisTick: { lineStyle: { color: axisColor } },
-  axisLabel: { color: textColor, fontSize: 10 },
-  splitLine: { lineStyle: { color: '#222833' } },
-  nameTextStyle: { color: textColor, fontSize: 10 },
-};
-const tooltip = { backgroundColor: '#1b2029', borderColor: '#30363f', textStyle: { color: '#d6dae1', fontSize: 11 } };
+import { baseAxis, legend, palette, textColor, tooltip } from './theme';
 
 export interface ScatterPoint {
   x: number;
@@ -47,7 +36,7 @@ export function scatterOption(sets: ScatterSet[], opts: { xName?: string; yName?
     animation: false,
     color: palette,
     grid: { left: 52, right: 16, top: 30, bottom: 34 },
-    legend: { top: 0, right: 8, textStyle: { color: textColor, fontSize: 11 }, itemWidth: 12, itemHeight: 8 },
+    legend: { ...legend, itemWidth: 12 },
     tooltip: {
       ...tooltip,
       trigger: 'item',
@@ -131,7 +120,7 @@ export function levelsHistogramOption(h: { edges: number[]; counts: number[] }, 
     animation: false,
     color: [palette[0], palette[1]],
     grid: { left: 48, right: 12, top: 26, bottom: 28 },
-    legend: { top: 0, right: 8, data: ['weights', 'levels'], textStyle: { color: textColor, fontSize: 11 }, itemWidth: 12, itemHeight: 8 },
+    legend: { ...legend, data: ['weights', 'levels'], itemWidth: 12 },
     tooltip: { ...tooltip, trigger: 'axis', axisPointer: { type: 'shadow' } },
     xAxis: {
       ...baseAxis,

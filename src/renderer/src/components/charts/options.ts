@@ -3,23 +3,9 @@ import type { Histogram, MetricPoint } from '@shared/api';
 import type { ChartOption } from './echarts';
 import { formatCount, formatNumber } from '../../format';
 
-export const palette = ['#4ea1ff', '#f0883e', '#3fb950', '#d2a8ff', '#e3b341', '#ff7b72'];
-const axisColor = '#3a4150';
-const textColor = '#9aa4b2';
+import { baseAxis, legend, palette, tooltip } from './theme';
 
-const baseAxis = {
-  axisLine: { lineStyle: { color: axisColor } },
-  axisTick: { lineStyle: { color: axisColor } },
-  axisLabel: { color: textColor, fontSize: 10 },
-  splitLine: { lineStyle: { color: '#222833' } },
-  nameTextStyle: { color: textColor, fontSize: 10 },
-};
-
-const tooltip = {
-  backgroundColor: '#1b2029',
-  borderColor: '#30363f',
-  textStyle: { color: '#d6dae1', fontSize: 11 },
-};
+export { palette };
 
 export function histogramOption(h: Histogram, opts: { name?: string } = {}): ChartOption {
   const centers = h.counts.map((_, i) => (h.edges[i] + h.edges[i + 1]) / 2);
@@ -60,7 +46,7 @@ export function barOption(categories: string[], series: BarSeries[], opts: { log
     animation: false,
     color: palette,
     grid: { left: 52, right: 12, top: series.length > 1 ? 28 : 12, bottom: 44 },
-    legend: series.length > 1 ? { top: 0, right: 8, textStyle: { color: textColor, fontSize: 11 }, itemWidth: 12, itemHeight: 8 } : undefined,
+    legend: series.length > 1 ? { ...legend, itemWidth: 12 } : undefined,
     tooltip: { ...tooltip, trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v) => Number(v).toLocaleString('en-US') },
     xAxis: { ...baseAxis, type: 'category', data: categories, axisLabel: { ...baseAxis.axisLabel, rotate: 30, interval: 0 }, splitLine: { show: false } },
     yAxis: {
@@ -89,7 +75,7 @@ export function lineOption(points: MetricPoint[], series: LineSeries[], opts: { 
     animation: false,
     color: palette,
     grid: { left: 48, right: twoAxes ? 48 : 16, top: 28, bottom: 28 },
-    legend: { top: 0, right: 8, textStyle: { color: textColor, fontSize: 11 }, itemWidth: 14, itemHeight: 8 },
+    legend: { ...legend, itemWidth: 14 },
     tooltip: { ...tooltip, trigger: 'axis', valueFormatter: (v) => formatNumber(Number(v)) },
     xAxis: { ...baseAxis, type: 'value', name: opts.xName ?? xKey, nameLocation: 'end', splitLine: { show: false }, min: 'dataMin', max: 'dataMax' },
     yAxis: twoAxes
@@ -165,7 +151,7 @@ export function spectrumOption(series: SpectrumSeries[], opts: { rank?: number; 
     animation: false,
     color: palette,
     grid: { left: 52, right: energy ? 44 : 16, top: 28, bottom: 30 },
-    legend: { top: 0, right: 8, textStyle: { color: textColor, fontSize: 11 }, itemWidth: 14, itemHeight: 8 },
+    legend: { ...legend, itemWidth: 14 },
     tooltip: { ...tooltip, trigger: 'axis', valueFormatter: (v) => formatNumber(Number(v)) },
     xAxis: { ...baseAxis, type: 'value', name: 'index', nameLocation: 'end', min: 1, max: 'dataMax', minInterval: 1, splitLine: { show: false } },
     yAxis: [

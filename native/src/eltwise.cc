@@ -241,6 +241,72 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// reluGrad(dy, x, out): dy where x > 0, else 0 (NaN stays NaN), one pass instead of tfjs's step + multiply
+Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
+  const float* dy = f32(info[0], "dy");
+  const float* x = f32(info[1], "x");
+  float* out = f32(info[2], "out");
+  const int64_t n = int64_t(len(info[2]));
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+  for (int64_t i = 0; i < n; i++) out[i] = std::isnan(x[i]) ? x[i] : (x[i] > 0.f ? dy[i] : 0.f);
+  return info.Env().Undefined();
+}
+
+// batchNormGrad(dy, x, mean, variance, scale|null, eps, dx, dmean, dvariance, dscale, doffset): all the
+// gradients of FusedBatchNorm over the last axis (c channels, per-channel parameters) in two passes
+Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
+  const float* dy = f32(info[0], "dy");
+  const float* x = f32(info[1], "x");
+  const float* mean = f32(info[2], "mean");
+  const float* var = f32(info[3], "variance");
+  const float* scale = f32OrNull(info[4], "scale");
+  const float eps = info[5].As<Napi::Number>().FloatValue();
+  float* dx = f32(info[6], "dx");
+  float* dmean = f32(info[7], "dmean");
+  float* dvar = f32(info[8], "dvariance");
+  float* dscale = f32(info[9], "dscale");
+  float* doff = f32(info[10], "doffset");
+  const int64_t c = int64_t(len(info[2]));
+  const int64_t rows = int64_t(len(info[1])) / c;
+  const int threads = rows * c >= PAR_MIN ? omp_get_max_threads() : 1;
+  std::vector<double> sdy(size_t(threads * c), 0.0), sdx(size_t(threads * c), 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    double* a = sdy.data() + t * c;
+    double* b = sdx.data() + t * c;
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+      const float* d = dy + r * c;
+      const float* xr = x + r * c;
+      for (int64_t k = 0; k < c; k++) {
+        a[k] += d[k];
+        b[k] += double(d[k]) * double(xr[k] - mean[k]);
+      }
+    }
+  }
+  std::vector<float> mulx(static_cast<size_t>(c));
+  for (int64_t k = 0; k < c; k++) {
+    double s1 = 0, s2 = 0;
+    for (int t = 0; t < threads; t++) s1 += sdy[size_t(t * c + k)], s2 += sdx[size_t(t * c + k)];
+    const double rs = 1.0 / std::sqrt(double(var[k]) + double(eps));
+    const double sc = scale ? scale[k] : 1.0;
+    mulx[size_t(k)] = float(sc * rs);
+    dmean[k] = float(-sc * rs * s1);
+    dvar[k] = float(sc * -0.5 * rs * rs * rs * s2);
+    dscale[k] = float(s2 * rs);
+    doff[k] = float(s1);
+  }
+  const float* mx = mulx.data();
+#pragma omp parallel for schedule(static) if (rows * c >= PAR_MIN)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* d = dy + r * c;
+    float* o = dx + r * c;
+    for (int64_t k = 0; k < c; k++) o[k] = d[k] * mx[k];
+  }
+  return info.Env().Undefined();
+}
+
 // adam(param, grad, m, v, outParam, outM, outV, [lr, beta1, beta2, eps, 1 - beta1^t, 1 - beta2^t]):
 // tfjs's Adam update, one pass instead of a dozen tensor ops per variable; new buffers (tfjs variables may
 // share storage with other tensors, so nothing is updated in place)
@@ -294,6 +360,8 @@ void initEltwise(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
+  exports.Set("reluGrad", Napi::Function::New(env, ReluGrad));
+  exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("momentum", Napi::Function::New(env, Momentum));
 }

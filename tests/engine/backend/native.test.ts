@@ -147,6 +147,8 @@ describe.skipIf(addon == null)(`native backend kernels match cpu${addon == null 
       'Sub',
       'Square',
       'Sum',
+      'LayerLensBatchNormGrad',
+      'LayerLensBroadcast',
     ]);
     // inference form: stored statistics, no offset
     await expectSame(() => [tf.batchNorm(seeded([3, 4, 5], 15), seeded([5], 16), tf.abs(seeded([5], 17)), undefined, seeded([5], 18))], 'bn infer', [
@@ -201,7 +203,7 @@ describe.skipIf(addon == null)(`native backend kernels match cpu${addon == null 
       ['Rsqrt', tf.rsqrt, pos],
       ['Log', tf.log, pos],
     ] as const) {
-      await expectSame(() => valueAndGrads(fn, [input()]), op, [op]);
+      await expectSame(() => valueAndGrads(fn, [input()]), op, op === 'Relu' ? [op, 'LayerLensReluGrad'] : [op]);
     }
     await expectSame(() => [tf.step(seeded([40], 25), 0.3)], 'Step', ['Step']);
   });
@@ -220,7 +222,8 @@ describe.skipIf(addon == null)(`native backend kernels match cpu${addon == null 
       ['Max', tf.max],
       ['Min', tf.min],
     ] as const) {
-      await expectSame(() => valueAndGrads((t) => fn(t, [...axes], keepDims), [seeded(shape, 26)]), `${op} ${axes}`, [op]);
+      const fused = op === 'Sum' || op === 'Mean' ? ['LayerLensBroadcast'] : [];
+      await expectSame(() => valueAndGrads((t) => fn(t, [...axes], keepDims), [seeded(shape, 26)]), `${op} ${axes}`, [op, ...fused]);
     }
   });
 

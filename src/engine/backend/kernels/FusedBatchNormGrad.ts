@@ -9,10 +9,20 @@ function reduceTo(t: tf.Tensor, shape: number[]): tf.Tensor {
   return tf.reshape(axes.length > 0 ? tf.sum(t, axes) : t, shape);
 }
 
+type BatchNormGradFunc = (dy: tf.Tensor, saved: tf.Tensor[], attrs: tf.NamedAttrMap) => Record<string, () => tf.Tensor> | undefined;
+
+/** A backend's fused version (the native backend's: all five gradients in one kernel); undefined: not here. */
+let fusedHook: BatchNormGradFunc | undefined;
+export function setBatchNormGradHook(hook: BatchNormGradFunc): void {
+  fusedHook = hook;
+}
+
 export const fusedBatchNormGradConfig: tf.GradConfig = {
   kernelName: 'FusedBatchNorm',
   inputsToSave: ['x', 'mean', 'variance', 'scale'],
   gradFunc: (dyIn, saved, attrs) => {
+    const fused = fusedHook?.(dyIn as tf.Tensor, saved, attrs);
+    if (fused != null) return fused;
     const dy = dyIn as tf.Tensor;
     const [x, mean, variance, scale] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
     const { varianceEpsilon } = attrs as unknown as tf.FusedBatchNormAttrs;

@@ -29,6 +29,20 @@ export interface NativeAddon {
     channels: number,
     eps: number,
   ): void;
+  reluGrad(dy: Float32Array, x: Float32Array, out: Float32Array): void;
+  batchNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    scale: Float32Array | null,
+    eps: number,
+    dx: Float32Array,
+    dmean: Float32Array,
+    dvariance: Float32Array,
+    dscale: Float32Array,
+    doffset: Float32Array,
+  ): void;
   adam(
     param: Float32Array,
     grad: Float32Array,

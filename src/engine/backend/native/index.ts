@@ -4,6 +4,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '../tf';
 import { loadAddon } from './addon';
 import { NATIVE, nativeKernelConfigs } from './kernels';
+import { registerNativeGradients } from './gradients';
 import { patchOptimizers } from './optimizers';
 
 export { loadAddon, NATIVE };
@@ -28,6 +29,7 @@ export function registerNativeBackend(): string | undefined {
     if (tf.getKernel(k.kernelName, NATIVE) != null) tf.unregisterKernel(k.kernelName, NATIVE);
     tf.registerKernel(k);
   }
+  registerNativeGradients(addon);
   patchOptimizers(addon);
   return undefined;
 }

@@ -247,7 +247,7 @@ const SCALAR = 3;
  * shape, a trailing block (a bias: ROW), a leading block (COL) or one value; `split` is the axis where the
  * broadcast part starts or ends (undefined for FULL/SCALAR), or null when the broadcast is none of these.
  */
-function operandMode(s: readonly number[], out: readonly number[]): { mode: number; split?: number } | null {
+export function operandMode(s: readonly number[], out: readonly number[]): { mode: number; split?: number } | null {
   const r = out.length;
   const sp = [...new Array<number>(r - s.length).fill(1), ...s];
   if (size(sp) === 1) return { mode: size(out) === 1 ? FULL : SCALAR };

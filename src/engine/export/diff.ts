@@ -1,17 +1,16 @@
 // Model diff: two models side by side, layer by layer (float vs compressed, or any two with matching layer
 // names). A layer of A that B replaced by a low-rank pair (B's layers named A's name plus a suffix) is
 // compared with the pair multiplied out.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
+import { extname } from 'node:path';
 import { backendName, initBackend } from '../backend';
 import type { RunContext } from '../core/context';
 import { plainContext, throwIfCancelled } from '../core/context';
-import { UserError } from '../core/errors';
 import { loadDataset } from '../data';
-import { graphNodes } from '../formats/tfjs-graph';
 import { entryBytes, readTfjsFile } from '../formats/tfjs-weights';
 import { constSources, constantValues, readOnnxFile, tensorPayloadBytes } from '../formats/onnx';
-import { graphCosts, layersCosts, prod, type LayerCost } from '../models/flops';
+import { prod, type LayerCost } from '../models/flops';
+import { modelNodes } from '../models/nodes';
+import { carriedPolicy } from './plan';
 import { loadModel, type LoadedModel } from '../models/io';
 import { checkInputShape, top1 } from '../analyses/eval';
 import type { DiffConfig, DiffLayer, DiffResult, DiffSide } from '../../shared/api-export';
@@ -61,16 +60,11 @@ function storedBytes(m: LoadedModel, costs: LayerCost[]): Map<string, number> {
 /** Bits per layer: the model's recorded policy (export metadata or issue 4's policy.json beside it), else distinct levels per output channel. */
 function layerBits(m: LoadedModel, kernels: Side['kernels']): Map<string, number> {
   const out = new Map<string, number>();
-  let policy = (m.metadata?.layerlens as { policy?: { layers?: Record<string, { bits: number }> } } | undefined)?.policy?.layers;
-  if (!policy && m.path) {
-    const beside = join(dirname(m.path), 'policy.json');
-    if (existsSync(beside)) {
-      try {
-        policy = (JSON.parse(readFileSync(beside, 'utf8')) as { layers?: Record<string, { bits: number }> }).layers;
-      } catch {
-        policy = undefined;
-      }
-    }
+  let policy: Record<string, { bits: number }> | undefined;
+  try {
+    policy = carriedPolicy(m)?.policy.layers;
+  } catch {
+    policy = undefined; // a broken policy beside the model: read the bits from the weights instead
   }
   for (const [name, k] of kernels) {
     if (policy?.[name]) {
@@ -93,11 +87,7 @@ function layerBits(m: LoadedModel, kernels: Side['kernels']): Map<string, number
 
 async function open(ref: string): Promise<Side> {
   const m = await loadModel(ref);
-  let costs: LayerCost[];
-  if (m.layers) costs = layersCosts(m.layers);
-  else if (m.graph) costs = await graphCosts(m.graph, graphNodes(m.graph) ?? []);
-  else throw new UserError('model has neither layers nor a graph', m.path ?? ref);
-  costs = costs.filter((c) => c.weights.length > 0);
+  const costs = (await modelNodes(m)).filter((c) => c.weights.length > 0);
   const kernels = new Map<string, { shape: number[]; values: Float32Array }>();
   for (const c of costs) if (c.main >= 0) kernels.set(c.name, { shape: c.weights[c.main].shape, values: c.weights[c.main].value().dataSync() as Float32Array });
   return { m, costs, kernels, bytes: storedBytes(m, costs), bits: layerBits(m, kernels) };

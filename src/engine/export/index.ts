@@ -1,16 +1,18 @@
 // Export = write a target from the plan, reload it with the runtime that would consume it, and compare it with
 // the simulated model: per-layer max-abs weight error, output agreement and top-1 on the evaluation split,
 // plus the bytes really written (per layer, in total, gzipped).
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { backendName, initBackend } from '../backend';
 import type { RunContext } from '../core/context';
 import { plainContext, throwIfCancelled } from '../core/context';
 import { UserError } from '../core/errors';
 import { makeRng } from '../core/random';
 import { loadDataset } from '../data';
-import { loadModel, type LoadedModel } from '../models/io';
-import { buildPlan, parsePolicy, readPolicy, type ParsedPolicy } from './plan';
+import { loadModel } from '../models/io';
+import { buildPlan, carriedPolicy, readPolicy, type ParsedPolicy } from './plan';
+
+export { carriedPolicy } from './plan';
 import { writersOf } from '../formats';
 import type { TfjsDtype } from '../formats/tfjs-layers/export';
 import { compareOutputs, concat, gz, predictAll, tfPredictor, type ExportSession } from './verify';
@@ -19,20 +21,6 @@ import type { ExportConfig, ExportFormat, ExportLayerReport, ExportReport, Expor
 export { compareOutputs, tfPredictor, type EvalSet, type ExportSession } from './verify';
 
 const VERSION = '0.1.0';
-
-/**
- * The policy a quantized model carries: its metadata's `layerlens.policy` (what ptq and export write), else a
- * policy.json beside the file (what quantize writes). Export uses it unless given another or told 'none'.
- */
-export function carriedPolicy(m: LoadedModel): { policy: ParsedPolicy; from: string } | null {
-  const ll = m.metadata?.layerlens as { policy?: unknown } | undefined;
-  if (ll?.policy && typeof ll.policy === 'object') return { policy: parsePolicy(ll.policy, m.path ?? m.ref), from: m.path ?? m.ref };
-  if (m.path) {
-    const beside = join(dirname(m.path), 'policy.json');
-    if (existsSync(beside)) return { policy: readPolicy(beside), from: beside };
-  }
-  return null;
-}
 
 function trainedOn(meta: Record<string, unknown> | undefined): string | undefined {
   const ll = meta?.layerlens as { train?: { data?: unknown }; data?: unknown } | undefined;

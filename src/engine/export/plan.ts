@@ -2,7 +2,7 @@
 // per-layer policy (issue 4's quantizers), and the *simulated* model whose kernels are the dequantized
 // values. Every target is verified against that simulated model.
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import * as tf from '../backend/tf';
 import { UserError } from '../core/errors';
 import { layersRunnable, layersWithWeights, type LoadedModel, type Runnable } from '../models/model';
@@ -87,6 +87,20 @@ export { modelNodes } from '../models/nodes';
 export function planLayersModel(plan: ExportPlan, target: string): tf.LayersModel {
   if (plan.model) return plan.model;
   throw new UserError(`${target} is written from a layer topology; this ${plan.source.format} model has none (export it as tfjs, which keeps its graph)`, plan.source.path ?? plan.source.ref);
+}
+
+/**
+ * The policy a quantized model carries: its metadata's `layerlens.policy` (what ptq and export write), else a
+ * policy.json beside the file (what quantize writes). Export uses it unless given another or told 'none'.
+ */
+export function carriedPolicy(m: LoadedModel): { policy: ParsedPolicy; from: string } | null {
+  const ll = m.metadata?.layerlens as { policy?: unknown } | undefined;
+  if (ll?.policy && typeof ll.policy === 'object') return { policy: parsePolicy(ll.policy, m.path ?? m.ref), from: m.path ?? m.ref };
+  if (m.path) {
+    const beside = join(dirname(m.path), 'policy.json');
+    if (existsSync(beside)) return { policy: readPolicy(beside), from: beside };
+  }
+  return null;
 }
 
 /** Builds the plan; the caller keeps ownership of `source`. */

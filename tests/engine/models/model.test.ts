@@ -6,7 +6,7 @@ import { initBackend } from '../../../src/engine/backend';
 import { plainContext } from '../../../src/engine/core/context';
 import { loadModel, needsLayers } from '../../../src/engine/models/io';
 import { modelNodes } from '../../../src/engine/models/nodes';
-import { spectrum } from '../../../src/engine/analyses/lowrank';
+import { accuracyAt, spectrum } from '../../../src/engine/analyses/lowrank';
 import { prepare } from '../../../src/engine/analyses/quant/common';
 import { quantHandlers } from '../../../src/engine/analyses/quant/handlers';
 import { run as ptq } from '../../../src/engine/analyses/quant/ptq';
@@ -41,7 +41,10 @@ describe('one model abstraction', () => {
     const file = writeGraphConvModel(tmp());
     const needs = /needs a TensorFlow\.js layers model; this is a tfjs-graph model/;
     await expectUserError(loadModel(file).then((m) => needsLayers(m, 'TRP')), file, needs);
-    await expectUserError(spectrum({ model: file }), file, needs);
+    // spectra need no layer topology
+    const sp = await spectrum({ model: file });
+    expect(sp.layers.map((l) => [l.name, l.kind, l.shape])).toEqual([['conv', 'conv', [4, 18]]]);
+    await expectUserError(accuracyAt({ model: file, data: 'mnist', ranks: {} }), file, needs);
     await expectUserError(prepare(file, 'mnist'), file, needs);
 
     const overlay = await quantHandlers({} as ServiceDeps)['quant.layer']({ model: file, layer: 'conv', bits: 4, method: 'uniform', granularity: 'per-channel', symmetric: true, sample: 4 });

@@ -1,35 +1,47 @@
 // Singular values of every kernel of any loaded model (tfjs layers, tfjs graph, ONNX), from its named weights:
-// conv kernels [kh,kw,in,out] as the channel matrix [out, kh·kw·in], dense/matmul kernels as they are. The
-// low-rank analyses (lowrank/) factorise layers models; this is the read-only view that works on all three.
+// conv kernels [kh,kw,in,out] reshaped by the scheme (lowrank/reshape.ts), dense/matmul kernels as they are.
+// lowrank/ factorises layers models; this read-only view works on all three, and `spectrum` uses it for
+// models without a layer topology (graph models).
 import type { LoadedModel } from '../../models/model';
 import { modelNodes } from '../../models/nodes';
-import { kernelToMatrix, matrixShape } from '../../lowrank/reshape';
-import { svd } from '../../lowrank/svd';
-import { energyRank } from '../../lowrank/rank';
+import { kernelToMatrix, matrixShape, type Scheme } from '../../lowrank/reshape';
+import { svd, type SvdMethod } from '../../lowrank/svd';
+import { cumulativeEnergy, energyRank } from '../../lowrank/rank';
+import type { LayerSpectrum } from '../../../shared/api-lowrank';
 
-export interface WeightSpectrum {
-  name: string;
-  kind: string;
-  weight: string;
-  kernelShape: number[];
-  /** rows × cols of the matrix whose singular values these are */
-  matrix: [number, number];
-  singularValues: number[];
-  rankAtEnergy: Record<'0.9' | '0.95' | '0.99', number>;
-}
-
-/** Spectra of every 2-D or 4-D main weight (depthwise kernels, whose matrix is per channel, are skipped). */
-export async function weightSpectra(m: LoadedModel, opts: { maxSide?: number } = {}): Promise<WeightSpectrum[]> {
-  const out: WeightSpectrum[] = [];
-  for (const c of await modelNodes(m)) {
-    if (c.main < 0 || /depthwise/i.test(c.kind)) continue;
+/**
+ * Spectra of every conv or dense kernel (rank 2 or 4 main weight; depthwise kernels, whose matrix is per
+ * channel, are skipped). MACs of the factorised pair at rank r are r·(rows + cols) per output position, the
+ * positions taken from the node's own MACs.
+ */
+export async function weightSpectra(m: LoadedModel, opts: { scheme?: Scheme; only?: string[]; method?: SvdMethod } = {}): Promise<LayerSpectrum[]> {
+  const scheme = opts.scheme ?? 'channel';
+  const nodes = (await modelNodes(m)).filter((c) => c.main >= 0 && !/depthwise/i.test(c.kind) && [2, 4].includes(c.weights[c.main].shape.length));
+  const kept = nodes.filter((c) => !opts.only || opts.only.includes(c.name));
+  return kept.map((c) => {
     const w = c.weights[c.main];
-    if (w.shape.length !== 2 && w.shape.length !== 4) continue;
-    const [rows, cols] = matrixShape(w.shape, 'channel');
-    if (opts.maxSide && Math.min(rows, cols) > opts.maxSide) continue;
-    const d = svd(kernelToMatrix(w.value().dataSync(), w.shape, 'channel'), { method: 'auto' });
+    const [rows, cols] = matrixShape(w.shape, scheme);
+    const t0 = performance.now();
+    const d = svd(kernelToMatrix(w.value().dataSync(), w.shape, scheme), { method: opts.method ?? 'auto' });
+    const ms = performance.now() - t0;
     const s = Array.from(d.s);
-    out.push({ name: c.name, kind: c.kind, weight: w.name, kernelShape: [...w.shape], matrix: [rows, cols], singularValues: s, rankAtEnergy: { '0.9': energyRank(s, 0.9), '0.95': energyRank(s, 0.95), '0.99': energyRank(s, 0.99) } });
-  }
-  return out;
+    const positions = c.flops / (rows * cols);
+    return {
+      name: c.name,
+      kind: w.shape.length === 4 ? 'conv' : 'dense',
+      kernelShape: [...w.shape],
+      shape: [rows, cols],
+      singularValues: s,
+      cumulativeEnergy: cumulativeEnergy(s),
+      rankAtEnergy: { '0.9': energyRank(s, 0.9), '0.95': energyRank(s, 0.95), '0.99': energyRank(s, 0.99) },
+      flops: c.flops,
+      flopsAtRank: s.map((_, i) => (i + 1) * (rows + cols) * positions),
+      usefulRank: Math.max(0, Math.floor((rows * cols - 1) / (rows + cols))),
+      strides: [1, 1],
+      first: c === nodes[0],
+      last: c === nodes[nodes.length - 1],
+      svdMethod: d.method,
+      ms,
+    };
+  });
 }

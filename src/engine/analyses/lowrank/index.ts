@@ -6,6 +6,8 @@ import { loadDataset, splitsOf } from '../../data';
 import { loadModel, needsLayers, type LoadedModel } from '../../models/io';
 import { decomposeModel, modelFlops } from '../../lowrank/decompose';
 import { modelSpectra } from '../../lowrank/spectrum';
+import { weightSpectra } from '../inspect/spectrum';
+import { modelNodes } from '../../models/nodes';
 import { checkInputShape, top1 } from '../eval';
 import type { AccuracyResult, LowrankScheme, SpectrumResult } from '../../../shared/api-lowrank';
 
@@ -15,6 +17,17 @@ const layersOf = (m: LoadedModel): tf.LayersModel => needsLayers(m, 'low-rank an
 export async function spectrum(req: { model: string; scheme?: LowrankScheme; layer?: string; svd?: 'auto' | 'exact' | 'gram' }): Promise<SpectrumResult> {
   await initBackend();
   const loaded = await loadModel(req.model);
+  if (!loaded.layers) {
+    // a graph model has no layers to factorise, but its kernels have spectra all the same
+    try {
+      const scheme = req.scheme ?? 'channel';
+      const layers = await weightSpectra(loaded, { scheme, only: req.layer ? [req.layer] : undefined, method: req.svd });
+      if (req.layer && layers.length === 0) throw new UserError(`no conv/dense kernel "${req.layer}" in ${req.model}`);
+      return { model: req.model, scheme, flops: (await modelNodes(loaded)).reduce((a, c) => a + c.flops, 0), layers };
+    } finally {
+      loaded.dispose();
+    }
+  }
   const model = layersOf(loaded);
   try {
     const scheme = req.scheme ?? 'channel';

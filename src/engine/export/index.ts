@@ -15,8 +15,9 @@ import { buildPlan, carriedPolicy, readPolicy, type ParsedPolicy } from './plan'
 export { carriedPolicy } from './plan';
 import { writersOf } from '../formats';
 import type { TfjsDtype } from '../formats/tfjs-layers/export';
-import { compareOutputs, concat, gz, predictAll, tfPredictor, type ExportSession } from './verify';
+import { compareOutputs, gz, predictAll, tfPredictor, type ExportSession } from './verify';
 import type { ExportConfig, ExportFormat, ExportLayerReport, ExportReport, ExportResult } from '../../shared/api-export';
+import { concatArrays } from '../core/arrays';
 
 export { compareOutputs, tfPredictor, type EvalSet, type ExportSession } from './verify';
 
@@ -119,7 +120,7 @@ export async function exportTarget(s: ExportSession, format: ExportFormat, dir: 
     bits: l.bits,
     params: l.weights.reduce((a, w) => a + w.values.length, 0),
     bytes: w.bytes.get(l.name) ?? 0,
-    gzipBytes: gz(concat(w.data.get(l.name) ?? [])),
+    gzipBytes: gz(concatArrays(Uint8Array, w.data.get(l.name) ?? [])),
     storage: w.storage.get(l.name) ?? 'float32',
     flags: w.flags.get(l.name) ?? [],
     maxAbsError: v.errors.get(l.name) ?? 0,

@@ -7,6 +7,7 @@ import { throwIfCancelled } from '../core/context';
 import type { LoadedModel, Runnable } from '../models/model';
 import type { ExportPlan } from './plan';
 import type { ExportVerify } from '../../shared/api-export';
+import { concatArrays } from '../core/arrays';
 
 /** The evaluation inputs and the simulated model's outputs on them, computed once for every target. */
 export interface EvalSet {
@@ -49,15 +50,6 @@ export interface Verified {
 }
 
 export const gz = (b: Uint8Array) => gzipSync(b, { level: 9 }).byteLength;
-export const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
-};
 
 export type Predictor = (xb: Float32Array, b: number) => Promise<Float32Array>;
 
@@ -70,13 +62,7 @@ export async function predictAll(x: Float32Array, n: number, shape: number[], pr
     const e = Math.min(n, s + batch);
     outs.push(await predict(x.subarray(s * per, e * per), e - s));
   }
-  const all = new Float32Array(outs.reduce((a, o) => a + o.length, 0));
-  let o = 0;
-  for (const p of outs) {
-    all.set(p, o);
-    o += p.length;
-  }
-  return all;
+  return concatArrays(Float32Array, outs);
 }
 
 /** The first output of a runnable (a layers model or any Runnable), flattened per example. */

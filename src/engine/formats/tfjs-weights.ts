@@ -5,6 +5,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, statS
 import { dirname, resolve } from 'node:path';
 import * as tf from '../backend/tf';
 import { UserError } from '../core/errors';
+import { concatArrays } from '../core/arrays';
 
 export type TfjsFormat = 'tfjs-layers' | 'tfjs-graph';
 
@@ -122,14 +123,7 @@ export function readShards(file: string, manifest: tf.io.WeightsManifestConfig):
     if (held > need && !variable) throw new UserError(`weight shard holds ${held} bytes, more than the ${need} the manifest in ${file} lists`, last);
     specs.push(...group.weights);
   }
-  const total = parts.reduce((a, p) => a + p.byteLength, 0);
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return { specs, data: out.buffer };
+  return { specs, data: concatArrays(Uint8Array, parts).buffer };
 }
 
 /** NaN or ±Inf in float weights (float32 or float16 storage) is a broken file, not a model to analyse. */

@@ -10,6 +10,7 @@ import { seededPermutation } from '../core/random';
 import type { ClassificationDataset, Split } from '../data';
 import { batch } from '../data';
 import { scalarMetric, selectionMetric } from '../metrics';
+import { concatArrays } from '../core/arrays';
 
 export interface QLayer {
   name: string;
@@ -96,13 +97,7 @@ export class Evaluator {
       parts.push(out.dataSync() as Float32Array);
       out.dispose();
     }
-    const scores = new Float32Array(this.n * classes);
-    let o = 0;
-    for (const p of parts) {
-      scores.set(p, o);
-      o += p.length;
-    }
-    return { scores, classes };
+    return { scores: concatArrays(Float32Array, parts), classes };
   }
   /** the metric on the whole set, and the scores behind it (for subset spreads) */
   evaluate(): { value: number; scores: Float32Array; classes: number } {

@@ -21,6 +21,7 @@ import { writeTfjsExport } from '../../formats/tfjs-layers/export';
 import { graphSource } from '../../formats/tfjs-graph';
 import { PtqConfig as Schema, type PtqLayer, type PtqResult } from '../../../shared/api-export';
 import type { z } from 'zod';
+import { concatArrays } from '../../core/arrays';
 
 export type PtqConfig = z.output<typeof Schema>;
 
@@ -73,15 +74,7 @@ async function collect(run: (x: tf.Tensor) => tf.NamedTensorMap, x: Float32Array
   return out;
 }
 
-const join32 = (parts: Float32Array[]) => {
-  const all = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.length;
-  }
-  return all;
-};
+const join32 = (parts: Float32Array[]) => concatArrays(Float32Array, parts);
 
 function top1Of(v: Float32Array, y: Uint8Array, n: number): number {
   const k = v.length / n;

@@ -12,6 +12,7 @@ import { loadModel, saveLayersModel } from '../../models/io';
 import { top1 } from '../eval';
 import type { z } from 'zod';
 import type { TrainConfig as TrainSchema, TrainResult } from '../../../shared/api';
+import { concatArrays } from '../../core/arrays';
 
 /** The parsed form of the contract's TrainConfig (defaults applied). */
 export type TrainConfig = z.output<typeof TrainSchema>;
@@ -96,13 +97,7 @@ async function saveCheckpoint(dir: string, model: tf.LayersModel, opt: tf.Optimi
   await saveLayersModel(model, next);
   const weights = await opt.getWeights();
   const floats = weights.map((w) => w.tensor.dataSync() as Float32Array);
-  const total = floats.reduce((s, f) => s + f.length, 0);
-  const buf = new Float32Array(total);
-  let o = 0;
-  for (const f of floats) {
-    buf.set(f, o);
-    o += f.length;
-  }
+  const buf = concatArrays(Float32Array, floats);
   writeFileSync(join(next, 'optimizer.bin'), new Uint8Array(buf.buffer));
   const full: CheckpointState = { ...state, optimizer: weights.map((w) => ({ name: w.name, shape: w.tensor.shape })) };
   writeFileSync(join(next, 'state.json'), JSON.stringify(full));

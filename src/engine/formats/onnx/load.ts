@@ -6,6 +6,7 @@ import { outputList, wrapLayersModel, type LoadedModel } from '../../models/mode
 import { ortRunAll, ortSession } from '../../export/ort';
 import { readOnnxFile } from './proto';
 import { onnxDims, onnxToLayers } from './import';
+import { concatArrays } from '../../core/arrays';
 
 export async function loadOnnxModel(file: string, ref: string, name: string): Promise<LoadedModel> {
   const f = readOnnxFile(file);
@@ -29,11 +30,7 @@ export async function loadOnnxModel(file: string, ref: string, name: string): Pr
       const r = await ortRunAll(session, data.subarray(s * per, (s + step) * per), [step, ...fed.shape.slice(1)]);
       for (const [k, v] of Object.entries(r)) parts.set(k, [...(parts.get(k) ?? []), v.data]);
     }
-    return new Map([...parts].map(([k, ps]) => {
-      const y = new Float32Array(ps.reduce((a, p) => a + p.length, 0));
-      ps.reduce((o, p) => (y.set(p, o), o + p.length), 0);
-      return [k, y];
-    }));
+    return new Map([...parts].map(([k, ps]) => [k, concatArrays(Float32Array, ps)]));
   };
   const predictAsync = async (x: tf.Tensor): Promise<tf.Tensor> => {
     const y = (await runOrt(x)).get(imp.outputNames[0])!;

@@ -14,6 +14,7 @@ import { flat } from '../tfjs-weights';
 import type { FormatModule } from '../format';
 import { wrapLayersModel } from '../../models/model';
 import { maxAbs, predictAll, tfPredictor } from '../../export/verify';
+import { concatArrays } from '../../core/arrays';
 
 export const PACKED_MAGIC = 'LLPK';
 export const PACKED_VERSION = 1;
@@ -136,13 +137,7 @@ export async function writePacked(plan: ExportPlan, file: string, metadata: Reco
     entries,
   };
   const hbytes = new TextEncoder().encode(JSON.stringify(header));
-  const body = new Uint8Array(hbytes.byteLength + size);
-  body.set(hbytes, 0);
-  let o = hbytes.byteLength;
-  for (const c of chunks) {
-    body.set(c, o);
-    o += c.byteLength;
-  }
+  const body = concatArrays(Uint8Array, [hbytes, ...chunks]);
   const out = new Uint8Array(16 + body.byteLength + 4);
   const view = new DataView(out.buffer);
   out.set(new TextEncoder().encode(PACKED_MAGIC), 0);
@@ -227,12 +222,7 @@ export async function packedModel(path: string): Promise<{ model: tf.LayersModel
     specs.push({ name, shape: t.entry.shape, dtype: 'float32' });
     parts.push(t.values);
   }
-  const all = new Float32Array(parts.reduce((x, p) => x + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.length;
-  }
+  const all = concatArrays(Float32Array, parts);
   try {
     const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: header.modelTopology as object, weightSpecs: specs, weightData: all.buffer }), { strict: true });
     return { model, header, tensors };

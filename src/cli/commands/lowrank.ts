@@ -126,6 +126,8 @@ function formatLowrank(r: LowrankResult): string {
     `  factorised  top-1 ${p(r.decomposed.top1).padStart(8)}  FLOPs ${r.decomposed.flops.toLocaleString('en-US')}  (${r.speedup.toFixed(2)}× fewer)`,
   ];
   if (r.method === 'trp') lines.push(`  post-hoc    top-1 ${p(r.posthoc.top1).padStart(8)}  FLOPs ${r.posthoc.flops.toLocaleString('en-US')}  (baseline factorised at the same ranks)`);
+  const v = r.val;
+  lines.push(`  on ${v.n} val images (what a sweep selects on): baseline ${p(v.baseline)} · factorised ${p(v.decomposed)}${r.method === 'trp' ? ` · post-hoc ${p(v.posthoc)}` : ''}`);
   lines.push('', `  ${'layer'.padEnd(16)} rank   FLOPs before → after`);
   for (const l of r.layers) {
     lines.push(`  ${l.name.padEnd(16)} ${`${l.rank}/${l.fullRank}`.padEnd(6)} ${l.flopsBefore.toLocaleString('en-US')} → ${l.flopsAfter.toLocaleString('en-US')}${l.decomposed ? '' : ' (kept whole)'}`);

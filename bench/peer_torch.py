@@ -105,5 +105,6 @@ def bench(net, shape, train_steps, infer_steps):
 results = {
     "lenet5": bench(LeNet5(), (1, 28, 28), 20, 20),
     "resnet20": bench(ResNet(20), (3, 32, 32), 10, 10),
+    "resnet8": bench(ResNet(8, cin=1), (1, 28, 28), 10, 10),
 }
 print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}))

@@ -8,6 +8,10 @@ import { levelCount } from '../../quant/quantizers';
 import { dequantize, quantize } from '../../quant/quantizers';
 import { layerBits } from '../../quant/policy';
 import { modelNodes } from '../../models/nodes';
+import { histogram } from '../inspect';
+
+// finer than inspect's 32 bins: the panel draws the quantization levels over it
+const LEVELS_HISTOGRAM_BINS = 60;
 
 /** The contract's quant methods over the engine (service.ts merges them). */
 export function quantHandlers(_deps: ServiceDeps): Pick<Handlers, keyof typeof quantMethods> {
@@ -26,18 +30,8 @@ export function quantHandlers(_deps: ServiceDeps): Pick<Handlers, keyof typeof q
         const spec = { bits: req.bits, method: req.method, granularity: req.granularity, symmetric: req.symmetric, seed: 1 };
         const q = quantize(w, layer.shape, spec);
         const d = dequantize(q);
-        let lo = Infinity;
-        let hi = -Infinity;
         let mse = 0;
-        for (let i = 0; i < w.length; i++) {
-          lo = Math.min(lo, w[i]);
-          hi = Math.max(hi, w[i]);
-          mse += (w[i] - d[i]) ** 2;
-        }
-        const bins = 60;
-        const step = (hi - lo) / bins || 1;
-        const counts = new Array<number>(bins).fill(0);
-        for (const v of w) counts[Math.min(bins - 1, Math.floor((v - lo) / step))]++;
+        for (let i = 0; i < w.length; i++) mse += (w[i] - d[i]) ** 2;
         // levels of the first channel (all of them for per-tensor)
         const L = levelCount(spec);
         const levels = q.codebook
@@ -49,7 +43,7 @@ export function quantHandlers(_deps: ServiceDeps): Pick<Handlers, keyof typeof q
           layer: layer.name,
           shape: layer.shape,
           levels,
-          histogram: { edges: Array.from({ length: bins + 1 }, (_, i) => lo + i * step), counts },
+          histogram: histogram(w, LEVELS_HISTOGRAM_BINS),
           sample: Array.from({ length: Math.min(req.sample, w.length) }, (_, i) => ({ index: i, value: w[i], code: q.codes[i], dequantized: d[i] })),
           scales: Array.from(q.scales.subarray(0, 64)),
           zeroPoints: Array.from(q.zeroPoints.subarray(0, 64)),

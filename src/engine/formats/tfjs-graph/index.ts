@@ -84,9 +84,25 @@ export function graphRunnable(graph: tf.GraphModel, own: boolean): Runnable {
   };
 }
 
+/** Output shapes a GraphDef often leaves out: one run on zeros fills them in (batch left free). */
+function probeOutputShapes(graph: tf.GraphModel, run: Runnable): void {
+  if (run.outputs.every((o) => o.shape.length > 1)) return;
+  const shape = graph.inputs[0]?.shape;
+  if (graph.inputs.length !== 1 || !shape || shape.slice(1).some((d) => d < 0)) return;
+  try {
+    const x = tf.zeros(shape.map((d) => (d < 0 ? 1 : d)), graph.inputs[0].dtype === 'int32' ? 'int32' : 'float32');
+    const ys = run.predictAll(x);
+    for (const o of run.outputs) if (ys[o.name]) o.shape = [null, ...ys[o.name].shape.slice(1)];
+    tf.dispose([x, ...Object.values(ys)]);
+  } catch {
+    // control flow or an input the zeros do not suit: the shapes stay unknown
+  }
+}
+
 /** A graph model as a LoadedModel. */
 export function wrapGraphModel(graph: tf.GraphModel, f: TfjsFile, opts: { ref: string; name: string; builtin: boolean }): LoadedModel {
   const run = graphRunnable(graph, false);
+  probeOutputShapes(graph, run);
   const meta = f.json.userDefinedMetadata;
   return {
     ref: opts.ref,

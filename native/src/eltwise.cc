@@ -33,15 +33,23 @@ inline float apply(float a, float b) {
   if constexpr (OP == 4) return (a - b) * (a - b);
   if constexpr (OP == 5) return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b);
   if constexpr (OP == 6) return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b);
+  if constexpr (OP == 7) return a * (b * 2.f);  // gradient of square: dy * 2x
   return 0.f;
 }
 
 template <int OP, int MA, int MB>
 void binaryLoop(const float* a, const float* b, float* out, int64_t outer, int64_t inner) {
+  if constexpr ((MA == FULL || MA == SCALAR) && (MB == FULL || MB == SCALAR)) {
+    // no row structure: one flat loop, split evenly over the threads
+    const int64_t n = outer * inner;
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+    for (int64_t i = 0; i < n; i++) out[i] = apply<OP>(MA == FULL ? a[i] : a[0], MB == FULL ? b[i] : b[0]);
+  } else {
 #pragma omp parallel for schedule(static) if (outer * inner >= PAR_MIN && outer > 1)
-  for (int64_t o = 0; o < outer; o++) {
-    float* dst = out + o * inner;
-    for (int64_t j = 0; j < inner; j++) dst[j] = apply<OP>(at<MA>(a, o, j, inner), at<MB>(b, o, j, inner));
+    for (int64_t o = 0; o < outer; o++) {
+      float* dst = out + o * inner;
+      for (int64_t j = 0; j < inner; j++) dst[j] = apply<OP>(at<MA>(a, o, j, inner), at<MB>(b, o, j, inner));
+    }
   }
 }
 
@@ -74,11 +82,12 @@ BinFn pick(int op, int ma, int mb) {
     case 4: return pickA<4>(ma, mb);
     case 5: return pickA<5>(ma, mb);
     case 6: return pickA<6>(ma, mb);
+    case 7: return pickA<7>(ma, mb);
     default: return nullptr;
   }
 }
 
-// binary(op, a, b, out, [outer, inner, modeA, modeB]); ops: add sub mul div sqdiff max min
+// binary(op, a, b, out, [outer, inner, modeA, modeB]); ops: add sub mul div sqdiff max min, 7: a * 2b
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   const int op = info[0].As<Napi::Number>().Int32Value();
   auto d = ints(info[4], 4, "dims");

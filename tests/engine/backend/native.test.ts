@@ -203,7 +203,7 @@ describe.skipIf(addon == null)(`native backend kernels match cpu${addon == null 
       ['Rsqrt', tf.rsqrt, pos],
       ['Log', tf.log, pos],
     ] as const) {
-      await expectSame(() => valueAndGrads(fn, [input()]), op, op === 'Relu' ? [op, 'LayerLensReluGrad'] : [op]);
+      await expectSame(() => valueAndGrads(fn, [input()]), op, op === 'Relu' ? [op, 'LayerLensReluGrad'] : op === 'Square' ? [op, 'LayerLensSquareGrad'] : [op]);
     }
     await expectSame(() => [tf.step(seeded([40], 25), 0.3)], 'Step', ['Step']);
   });

@@ -78,6 +78,10 @@ export function loadAddon(): { addon?: NativeAddon; why?: string } {
   if (loaded) return loaded;
   const dir = nativeDir();
   if (dir == null) return (loaded = { why: 'native/ folder not found' });
+  // OpenMP threads that spin between parallel regions steal the core from the other thread (or another
+  // process) and make each region wait for a descheduled spinner: on a shared 2-core machine that measured
+  // 10-20x slower per op; sleeping threads cost a wake-up of microseconds. libgomp reads this when it loads.
+  process.env.OMP_WAIT_POLICY ??= 'passive';
   try {
     const require = createRequire(import.meta.url);
     const load = require('node-gyp-build') as (d: string) => NativeAddon;

@@ -22,6 +22,7 @@ function counted(name: string): void {
 const RELU_GRAD = 'LayerLensReluGrad';
 const BROADCAST = 'LayerLensBroadcast';
 const BN_GRAD = 'LayerLensBatchNormGrad';
+const SQUARE_GRAD = 'LayerLensSquareGrad';
 
 function kernels(addon: NativeAddon): tf.KernelConfig[] {
   return [
@@ -35,6 +36,19 @@ function kernels(addon: NativeAddon): tf.KernelConfig[] {
         const out = new Float32Array(x.length);
         addon.reluGrad(dy, x, out);
         counted(RELU_GRAD);
+        return (backend as Backend).makeTensorInfo(inputs.x!.shape, 'float32', out);
+      },
+    },
+    {
+      kernelName: SQUARE_GRAD,
+      backendName: NATIVE,
+      kernelFunc: ({ inputs, backend }) => {
+        const dy = f32(backend, inputs.dy);
+        const x = f32(backend, inputs.x);
+        if (!dy || !x || dy.length !== x.length) throw new Error(`${SQUARE_GRAD}: float32 inputs of one shape expected`);
+        const out = new Float32Array(x.length);
+        addon.binary(7, dy, x, out, Int32Array.from([1, x.length, 0, 0]));
+        counted(SQUARE_GRAD);
         return (backend as Backend).makeTensorInfo(inputs.x!.shape, 'float32', out);
       },
     },
@@ -117,15 +131,17 @@ export function registerNativeGradients(addon: NativeAddon): void {
     }
   };
 
-  const relu = tf.getGradient('Relu');
-  if (relu != null) {
+  // dy and x in, one pass out: ReLU (dy where x > 0) and Square (2 x dy)
+  for (const [name, kernel] of [['Relu', RELU_GRAD], ['Square', SQUARE_GRAD]] as const) {
+    const stock = tf.getGradient(name);
+    if (stock == null) continue;
     quietly({
-      ...relu,
+      ...stock,
       gradFunc: (dy, saved, attrs) => {
         const [x] = saved;
         const d = dy as tf.Tensor;
-        if (!onNative(x, d)) return relu.gradFunc(dy, saved, attrs);
-        return { x: () => run(RELU_GRAD, { dy: d, x }) as tf.Tensor };
+        if (!onNative(x, d) || !tf.util.arraysEqual(x.shape, d.shape)) return stock.gradFunc(dy, saved, attrs);
+        return { x: () => run(kernel, { dy: d, x }) as tf.Tensor };
       },
     });
   }

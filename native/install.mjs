@@ -48,9 +48,11 @@ function main() {
   const log = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
   const why = /dnnl\.hpp|ldnnl/.test(log)
     ? 'oneDNN not found (apt-get install libdnnl-dev)'
-    : /not found: make|g\+\+|c\+\+: (command )?not found|No such file or directory.*(g\+\+|make)/.test(log)
-      ? 'no C++ toolchain (apt-get install build-essential)'
-      : (log.split('\n').find((l) => /error/i.test(l)) ?? `node-gyp exited ${r.status}`).trim();
+    : /ERR! find Python/.test(log)
+      ? 'no Python for node-gyp (apt-get install python3)'
+      : /\b(make|g\+\+|c\+\+|cc)\b.*(not found|ENOENT)|(not found|ENOENT).*\b(make|g\+\+|c\+\+)\b/.test(log)
+        ? 'no C++ toolchain (apt-get install g++ make)'
+        : (log.split('\n').find((l) => /error/i.test(l)) ?? `node-gyp exited ${r.status}`).trim();
   say(`not built: ${why}; the engine will use wasm`);
 }
 

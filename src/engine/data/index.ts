@@ -10,7 +10,7 @@ import type { BuiltinInfo, ClassificationDataset, Dataset, LoadOptions } from '.
 import type { SplitsInfo } from '../../shared/api-eval';
 
 export type { BuiltinInfo, ClassificationDataset, Dataset, DetectionDataset, LoadOptions, Split, VideoDataset } from './types';
-export { batch, subset, DEFAULT_VAL_FRACTION, DEFAULT_VAL_SEED } from './split';
+export { batch, subset } from './split';
 export { registerDatasetKind, type DatasetKind } from './kinds';
 export { detectionDataset, videoDataset } from './memory';
 
@@ -47,7 +47,7 @@ export function openDataset(ref: string, opts: LoadOptions = {}): Promise<Datase
 }
 
 /** The dataset as a classification dataset, or a one-line error naming its task and what needed it. */
-export function asClassification(ds: Dataset, what = 'this command'): ClassificationDataset {
+function asClassification(ds: Dataset, what = 'this command'): ClassificationDataset {
   if (ds.task !== 'classification') throw new UserError(`${what} needs a classification dataset; ${ds.ref} is a ${ds.task} dataset`);
   return ds;
 }

@@ -11,7 +11,6 @@ import { top5 } from './top5';
 import type { Metric, OutputsOf } from './types';
 
 export type { ClassificationOutputs, Detection, DetectionOutputs, Metric, MetricResult, OutputsOf, VideoOutputs } from './types';
-export { iou } from './common';
 
 const metrics: Record<string, Metric> = Object.fromEntries(
   ([top1, top5, perClass, confusion, mAP50, corloc, clipTop1] as Metric[]).map((m) => [m.name, m]),

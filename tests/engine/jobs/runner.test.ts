@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobEvent } from '../../../src/shared/api';
+import type { EvalResult, JobEvent } from '../../../src/shared/api';
 import { createService, type Service } from '../../../src/engine/service';
 
 let service: Service;
@@ -21,9 +21,9 @@ describe('job runner (worker threads) through the service', () => {
     const { id } = await service.call('jobs.start', { kind: 'eval', config: { model: 'builtin:lenet5-mnist', data: 'mnist', limit: 500 } });
     const rec = await service.runner.wait(id);
     expect(rec.status).toBe('done');
-    const result = rec.result as { top1: number; n: number; backend: string };
-    expect(result.n).toBe(500);
-    expect(result.top1).toBeGreaterThan(0.95);
+    const result = rec.result as EvalResult;
+    expect([result.split, result.n]).toEqual(['test', 500]);
+    expect(result.metrics.top1).toBeGreaterThan(0.95);
     expect(result.backend).toBe('wasm');
     const mine = events.filter((e) => e.id === id);
     expect(mine[0].status).toBe('running');

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const rendererOutDir = join(repoRoot, 'out', 'renderer');
 
 const outputs = ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html'];

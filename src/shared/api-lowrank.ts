@@ -68,10 +68,10 @@ export type LowrankConfigParsed = z.output<typeof LowrankConfig>;
 /** Job kinds of this capability. */
 export const lowrankJobs = [z.object({ kind: z.literal('lowrank'), config: LowrankConfig }).strict()] as const;
 
-export const SpectrumRequest = z
+const SpectrumRequest = z
   .object({ model: ModelRef, scheme: z.enum(LowrankSchemes).default('channel'), layer: layerName.optional(), svd: svdMethod })
   .strict();
-export const AccuracyRequest = z
+const AccuracyRequest = z
   .object({
     model: ModelRef,
     data: DatasetRef,
@@ -148,7 +148,7 @@ export interface AccuracyResult {
   layers: LayerDecomposition[];
 }
 
-export interface LowrankScore {
+interface LowrankScore {
   top1: number;
   flops: number;
   params: number;

@@ -109,7 +109,7 @@ export const quantJobs = [
   z.object({ kind: z.literal('policy-eval'), config: PolicyEvalConfig }).strict(),
 ] as const;
 
-export const LayerQuantRequest = z
+const LayerQuantRequest = z
   .object({
     model: ModelRef,
     layer: z.string().min(1).max(512),

@@ -75,7 +75,7 @@ export interface LayerInfo {
   stats: WeightStats;
   histogram: Histogram;
 }
-export interface ModelSummary {
+interface ModelSummary {
   name: string;
   format: 'tfjs-layers' | 'tfjs-graph' | 'onnx' | 'builtin';
   inputShape: (number | null)[];
@@ -163,7 +163,7 @@ const id = z.object({ id: z.string().min(1).max(200) }).strict();
 export const InspectRequest = z.object({ model: ModelRef }).strict();
 
 /** Every method: its request schema and (as a phantom type) its response. */
-export const methods = {
+const methods = {
   'app.info': empty,
   'workspace.models': empty,
   'workspace.datasets': empty,
@@ -178,7 +178,7 @@ export const methods = {
   ...exportMethods,
 } as const;
 
-export interface Responses extends QuantResponses, LowrankResponses, ExportResponses {
+interface Responses extends QuantResponses, LowrankResponses, ExportResponses {
   'app.info': AppInfo;
   'workspace.models': ModelEntry[];
   'workspace.datasets': DatasetEntry[];
@@ -212,7 +212,7 @@ export interface ApiClient {
 /** Server side: one handler per method, fed already-validated requests. */
 export type Handlers = { [M in Method]: (req: ParsedRequest<M>) => Promise<Response<M>> };
 
-export function isMethod(name: unknown): name is Method {
+function isMethod(name: unknown): name is Method {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(methods, name);
 }
 

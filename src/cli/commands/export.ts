@@ -11,7 +11,7 @@ function table(rows: string[][]): string {
 }
 
 /** The issue's JSON shape (plus the extra per-layer and verification fields). */
-export function exportJson(r: ExportResult) {
+function exportJson(r: ExportResult) {
   const x = r.reports[0];
   return {
     format: x.format,
@@ -24,7 +24,7 @@ export function exportJson(r: ExportResult) {
   };
 }
 
-export function formatExport(r: ExportResult): string {
+function formatExport(r: ExportResult): string {
   const x = r.reports[0];
   const v = x.verify;
   const rows = [
@@ -39,7 +39,7 @@ export function formatExport(r: ExportResult): string {
   ].join('\n');
 }
 
-export function formatDiff(r: DiffResult): string {
+function formatDiff(r: DiffResult): string {
   const b = (x: number | null) => (x === null ? '—' : x === 32 ? 'float' : String(x));
   const rows = [
     ['layer', 'B layer(s)', 'bits A→B', 'rank B', 'params A→B', 'FLOPs A→B', 'bytes A→B', 'max |err|', 'rel err'],
@@ -49,7 +49,7 @@ export function formatDiff(r: DiffResult): string {
   return [side('A', r.a), side('B', r.b), table(rows), ...(r.onlyA.length ? [`only in A: ${r.onlyA.join(', ')}`] : []), ...(r.onlyB.length ? [`only in B: ${r.onlyB.join(', ')}`] : [])].join('\n');
 }
 
-export function formatPtq(r: PtqResult): string {
+function formatPtq(r: PtqResult): string {
   const f = (x: number) => x.toFixed(6);
   const rows = [['output', 'shape', 'cosine', 'min cos', 'rel err', 'max |diff|', 'top-1 agree'], ...r.outputs.map((o) => [o.name, `[${o.shape.map((d) => d ?? '?').join(',')}]`, f(o.cosine), f(o.minCosine), err(o.relError), err(o.maxAbsDiff), o.top1Agreement === null ? '—' : pct(o.top1Agreement)])];
   const q = r.layers.filter((l) => l.bits < 32);

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { LowrankConfig, LowrankResult, SpectrumResult } from '../../shared/api-lowrank';
 import { LowrankConfig as LowrankSchema, LowrankSchemes } from '../../shared/api-lowrank';
-import { UsageError, numFlag, oneOf, required, runJobToEnd, withService, type CliCommand, type Values } from '../util';
+import { numFlag, oneOf, required, runJobToEnd, withService, type CliCommand, type Values } from '../util';
 
 const str = (values: Values, k: string) => values[k] as string | undefined;
 

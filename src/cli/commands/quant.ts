@@ -40,7 +40,7 @@ function policyFile(v: unknown): Record<string, number> | undefined {
   return out;
 }
 
-export function formatSensitivity(r: SensitivityResult): string {
+function formatSensitivity(r: SensitivityResult): string {
   const bits = Object.keys(r.layers[0]?.bits ?? {});
   const w = Math.max(6, ...r.layers.map((l) => l.name.length));
   const head = `${'layer'.padEnd(w)}  ${'params'.padStart(8)}  ${bits.map((b) => `${b}-bit`.padStart(8)).join('  ')}`;
@@ -48,7 +48,7 @@ export function formatSensitivity(r: SensitivityResult): string {
   return [`baseline ${r.metric} ${pct(r.baseline)} on ${r.n} ${r.split} images (${r.method}, ${r.granularity})`, head, ...rows].join('\n');
 }
 
-export function formatQuantize(r: QuantizeResult): string {
+function formatQuantize(r: QuantizeResult): string {
   const lines = [
     `${r.method}: ${r.metric} ${pct(r.quantized.top1)} (float ${pct(r.baseline.top1)}, drop ${((r.baseline.top1 - r.quantized.top1) * 100).toFixed(2)} pp) on ${r.quantized.n} ${r.quantized.split} images`,
     `val (what choices read): ${pct(r.val.quantized)} (float ${pct(r.val.baseline)}) on ${r.val.n} val images`,

@@ -12,7 +12,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { RawSplit } from './types';
 
-export const CACHE_FORMAT_VERSION = 1;
+const CACHE_FORMAT_VERSION = 1;
 const MAGIC = 0x53444c4c; // "LLDS" read as a little-endian u32
 const HEADER_BYTES = 72;
 
@@ -43,7 +43,7 @@ function payloadBytes(m: CacheMeta): number {
   return (m.nTrain + m.nTest) * (stride + 1);
 }
 
-export function encodeCache(meta: CacheMeta, data: CachedData): Buffer {
+function encodeCache(meta: CacheMeta, data: CachedData): Buffer {
   const buf = Buffer.alloc(HEADER_BYTES + payloadBytes(meta));
   const fields = [MAGIC, CACHE_FORMAT_VERSION, ...meta.shape, meta.classes, meta.nTrain, meta.nTest, meta.splitSeed, 0];
   fields.forEach((v, k) => buf.writeUInt32LE(v >>> 0, k * 4));
@@ -57,7 +57,7 @@ export function encodeCache(meta: CacheMeta, data: CachedData): Buffer {
 }
 
 /** Returns null for anything that is not a complete, intact cache of exactly `meta`. */
-export function decodeCache(buf: Buffer, meta: CacheMeta): CachedData | null {
+function decodeCache(buf: Buffer, meta: CacheMeta): CachedData | null {
   const total = HEADER_BYTES + payloadBytes(meta);
   if (buf.length !== total) return null;
   const want = [MAGIC, CACHE_FORMAT_VERSION, ...meta.shape, meta.classes, meta.nTrain, meta.nTest, meta.splitSeed];

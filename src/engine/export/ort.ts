@@ -5,7 +5,7 @@ import { UserError } from '../core/errors';
 import { flat } from '../formats/tfjs-weights';
 
 let ortModule: Promise<typeof Ort> | null = null;
-export function ort(): Promise<typeof Ort> {
+function ort(): Promise<typeof Ort> {
   ortModule ??= import('onnxruntime-node');
   return ortModule;
 }

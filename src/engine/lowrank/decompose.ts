@@ -7,8 +7,6 @@ import { factorKernels, kernelToMatrix, matrixShape, type Scheme } from './resha
 import { svd, type SvdMethod } from './svd';
 import type { LayerDecomposition } from '../../shared/api-lowrank';
 
-export type { LayerDecomposition };
-
 export interface Candidate {
   name: string;
   kind: 'conv' | 'dense';
@@ -148,7 +146,7 @@ export interface Decomposed {
 }
 
 export const modelFlops = (m: tf.LayersModel) => layersCosts(m).reduce((s, l) => s + l.flops, 0);
-export const modelParams = (m: tf.LayersModel) => m.countParams();
+const modelParams = (m: tf.LayersModel) => m.countParams();
 
 /** Keras-form configs of the two factors, derived from the original layer's config. */
 function factorLayers(layer: tf.layers.Layer, orig: Record<string, unknown>, c: Candidate, scheme: Scheme, first: tf.Tensor, second: tf.Tensor, bias: tf.Tensor | null): NewLayer[] {
@@ -176,7 +174,7 @@ function factorLayers(layer: tf.layers.Layer, orig: Record<string, unknown>, c: 
 
 // tfjs converts camelCase configs to Keras' snake_case when it serialises a model; do the same for one layer
 /** Every layer's config as model.json stores it (snake_case), from the model's own serialisation. */
-export function kerasConfigs(model: tf.LayersModel): Map<string, Record<string, unknown>> {
+function kerasConfigs(model: tf.LayersModel): Map<string, Record<string, unknown>> {
   const topo = model.toJSON(undefined, false) as unknown as { config: { layers: { config: Record<string, unknown> & { name: string } }[] } | { config: Record<string, unknown> & { name: string } }[] };
   const list = Array.isArray(topo.config) ? topo.config : topo.config.layers;
   return new Map(list.map((l) => [l.config.name, l.config]));

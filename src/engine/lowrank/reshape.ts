@@ -10,7 +10,6 @@ import { UserError } from '../core/errors';
 import { mat, type Mat, type Svd } from './svd';
 
 export type Scheme = 'channel' | 'spatial';
-export const Schemes: readonly Scheme[] = ['channel', 'spatial'];
 
 export interface Kernel {
   data: Float32Array;

@@ -8,9 +8,7 @@ import type { LayerSpectrum } from '../../shared/api-lowrank';
 
 export type { LayerSpectrum };
 
-export const ENERGY_LEVELS = ['0.9', '0.95', '0.99'] as const;
-
-export function layerSpectrum(model: tf.LayersModel, c: Candidate, scheme: Scheme, method: SvdMethod = 'auto'): LayerSpectrum {
+function layerSpectrum(model: tf.LayersModel, c: Candidate, scheme: Scheme, method: SvdMethod = 'auto'): LayerSpectrum {
   const kernel = model.getLayer(c.name).getWeights()[0].dataSync();
   const t0 = performance.now();
   const d = svd(kernelToMatrix(kernel, c.kernelShape, scheme), { method });

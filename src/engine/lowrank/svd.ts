@@ -33,14 +33,14 @@ export const mat = (rows: number, cols: number, data?: ArrayLike<number>): Mat =
   return { rows, cols, data: data ? Float64Array.from(data) : new Float64Array(rows * cols) };
 };
 
-export function transpose(a: Mat): Mat {
+function transpose(a: Mat): Mat {
   const t = new Float64Array(a.rows * a.cols);
   for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) t[j * a.rows + i] = a.data[i * a.cols + j];
   return { rows: a.cols, cols: a.rows, data: t };
 }
 
 /** A·Aᵀ (rows × rows), 2×2 register blocking: each pass over k feeds four dot products. */
-export function gram(a: Mat): Float64Array {
+function gram(a: Mat): Float64Array {
   const m = a.rows;
   const n = a.cols;
   const d = a.data;

@@ -6,9 +6,9 @@ import * as tf from '../backend/tf';
 import type { GraphNodeDef } from '../formats/tfjs-graph/graphdef';
 import { inputNode } from '../formats/tfjs-graph/graphdef';
 
-export type Shape = (number | null)[];
+type Shape = (number | null)[];
 
-export interface WeightRef {
+interface WeightRef {
   name: string;
   shape: number[];
   /** the live tensor: read it, do not dispose it */

@@ -284,7 +284,7 @@ function fewLevels(v: Float32Array, idx: Int32Array, k: number): Float32Array | 
 }
 
 /** index of the nearest value in an ascending array (ties go to the lower index) */
-export function nearestSorted(sorted: ArrayLike<number>, x: number): number {
+function nearestSorted(sorted: ArrayLike<number>, x: number): number {
   let lo = 0;
   let hi = sorted.length - 1;
   while (hi - lo > 1) {

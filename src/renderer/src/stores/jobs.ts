@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import type { JobEvent, JobRecord, JobStart, JobStatus } from '@shared/api';
 import { api } from '../api';
 
-export const terminal: readonly JobStatus[] = ['done', 'failed', 'cancelled', 'resumable'];
+const terminal: readonly JobStatus[] = ['done', 'failed', 'cancelled', 'resumable'];
 export const isActive = (j: Pick<JobRecord, 'status'>) => j.status === 'running' || j.status === 'queued';
 
 let unsubscribe: (() => void) | null = null;

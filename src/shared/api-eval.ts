@@ -2,10 +2,8 @@
 import { z } from 'zod';
 import { DatasetRef, ModelRef } from './common';
 
-export const SplitNames = ['train', 'val', 'test'] as const;
-export type SplitName = (typeof SplitNames)[number];
 /** What a result may be measured on: selection reads val, reports read test. */
-export const EvalSplit = z.enum(['val', 'test']);
+const EvalSplit = z.enum(['val', 'test']);
 export type EvalSplit = z.infer<typeof EvalSplit>;
 
 /** Where one reported number came from. */

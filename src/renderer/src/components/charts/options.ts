@@ -5,8 +5,6 @@ import { formatCount, formatNumber } from '../../format';
 
 import { baseAxis, legend, palette, tooltip } from './theme';
 
-export { palette };
-
 export function histogramOption(h: Histogram, opts: { name?: string } = {}): ChartOption {
   const centers = h.counts.map((_, i) => (h.edges[i] + h.edges[i + 1]) / 2);
   return {

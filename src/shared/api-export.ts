@@ -202,6 +202,8 @@ export interface DiffResult {
   onlyB: string[];
   data: string | null;
   n: number;
+  /** the split both top-1 figures are on: test (a diff reports), null without data */
+  split: 'test' | null;
   backend: string;
 }
 

@@ -96,6 +96,7 @@ describe('DiffView', () => {
       onlyB: [],
       data: 'mnist',
       n: 2000,
+      split: 'test',
     };
     const f = fakeClient({ 'jobs.start': () => ({ id: 'd1' }), 'jobs.get': () => jobRecord('d1', { kind: 'diff', status: 'done', result: diff }) });
     setApi(f.client);
@@ -107,7 +108,7 @@ describe('DiffView', () => {
     const row = w.find('[data-testid=diff-row][data-layer=fc1]');
     expect(row.text()).toContain('float → 4');
     expect(row.text()).toContain('192,480 → 25,020');
-    expect(w.find('[data-testid=diff-top1-B]').text()).toContain('99.10');
+    expect(w.find('[data-testid=diff-top1-B]').text()).toBe('top-1 99.10 % on 2000 test');
     w.unmount();
   });
 });

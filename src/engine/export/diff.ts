@@ -197,7 +197,7 @@ export async function run(config: DiffConfig, ctx: RunContext = plainContext()):
       const a = await side(A, config.a, 0.2);
       const b = await side(B, config.b, 0.6);
       ctx.progress({ fraction: 1, stage: 'done' });
-      return { a, b, layers, onlyA, onlyB, data: config.data ?? null, n, backend: backendName() };
+      return { a, b, layers, onlyA, onlyB, data: config.data ?? null, n, split: config.data ? 'test' : null, backend: backendName() };
     } finally {
       B.m.dispose();
     }

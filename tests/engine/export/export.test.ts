@@ -186,6 +186,7 @@ describe('export of a mixed 4/8-bit LeNet-5', () => {
     expect(d.layers.find((l) => l.name === 'fc1')!.bytesB).toBe(reports.onnx.layers.find((l) => l.name === 'fc1')!.bytes);
     expect(d.a.top1).toBeGreaterThan(0.97);
     expect(d.b.top1).toBeGreaterThan(0.97);
+    expect([d.split, d.n]).toEqual(['test', 300]);
     expect(d.layers.every((l) => l.maxAbsError! > 0 && l.relError! < 0.3)).toBe(true);
   });
 });

@@ -26,6 +26,15 @@ export function checkInputShape(model: LoadedModel, shape: readonly number[], da
   }
 }
 
+/** Labels the model cannot output would index past its scores: a dataset with more classes is refused. */
+export function checkClassCount(model: LoadedModel, classes: number, dataRef: string): void {
+  const out = model.outputs[0]?.shape;
+  const k = out?.[out.length - 1];
+  if (typeof k === 'number' && k > 0 && classes > k) {
+    throw new UserError(`dataset ${dataRef} has ${classes} classes but model ${model.ref} outputs ${k} scores: labels ${k}..${classes - 1} are out of its range`);
+  }
+}
+
 export interface ScoreOptions {
   limit?: number;
   batchSize?: number;
@@ -90,6 +99,9 @@ export async function measure(
   opts: ScoreOptions & { metrics?: readonly string[] } = {},
 ): Promise<{ n: number; metrics: Record<string, MetricValue>; details: Record<string, unknown> }> {
   const s = await scoreSplit(predict, split, shape, opts);
+  let top = -1;
+  for (let i = 0; i < s.n; i++) if (s.labels[i] > top) top = s.labels[i];
+  if (top >= s.classes) throw new UserError(`the model scores ${s.classes} classes but the dataset has class id ${top}`);
   const r = computeMetrics('classification', s, opts.metrics);
   return { n: s.n, metrics: r.metrics as Record<string, MetricValue>, details: r.details };
 }
@@ -113,6 +125,7 @@ const evaluators: Record<TaskName, TaskEval> = {
   classification: async (model, ds, config, ctx) => {
     const data = ds as ClassificationDataset;
     checkInputShape(model, data.shape, config.data);
+    checkClassCount(model, data.classes, config.data);
     return measure((x) => model.predict(x), data[config.split], data.shape, {
       limit: config.limit,
       batchSize: config.batchSize,

@@ -4,7 +4,8 @@ import { plainContext } from '../../../../src/engine/core/context';
 import { UserError } from '../../../../src/engine/core/errors';
 import { detectionDataset, forgetLoadedDatasets, loadDataset, registerDatasetKind } from '../../../../src/engine/data';
 import { loadModel } from '../../../../src/engine/models/io';
-import { run, scoreSplit } from '../../../../src/engine/analyses/eval';
+import { measure, run, scoreSplit } from '../../../../src/engine/analyses/eval';
+import * as tf from '../../../../src/engine/backend/tf';
 import { computeMetrics } from '../../../../src/engine/metrics';
 import { EvalConfig } from '../../../../src/shared/api-eval';
 
@@ -43,6 +44,12 @@ describe('eval by split, with the task’s metrics', () => {
     await expect(run(EvalConfig.parse({ model: M, data: 'mnist', limit: 10, metrics: ['mAP50'] }), plainContext())).rejects.toThrow(
       'metric mAP50 is for detection, not classification',
     );
+  });
+
+  it('a model that scores fewer classes than the labels use is a one-line error, not a crash', async () => {
+    const data = await loadDataset('mnist');
+    const three = (x: tf.Tensor) => tf.zeros([x.shape[0]!, 3]);
+    await expect(measure(three, data.val, data.shape, { limit: 50 })).rejects.toThrow(/^the model scores 3 classes but the dataset has class id [3-9]$/);
   });
 
   it('a detection dataset is recognised by its task and refused in one line until detectors exist', async () => {

@@ -5,7 +5,7 @@
 import * as tf from '../tf';
 import { setBatchNormGradHook } from '../kernels/FusedBatchNormGrad';
 import type { NativeAddon } from './addon';
-import { NATIVE, nativeCalls, operandMode } from './kernels';
+import { alloc, NATIVE, nativeCalls, operandMode } from './kernels';
 
 type Backend = { data: { get(id: object): { values?: unknown } | undefined }; makeTensorInfo(s: number[], d: tf.DataType, v: Float32Array): tf.TensorInfo };
 
@@ -33,7 +33,7 @@ function kernels(addon: NativeAddon): tf.KernelConfig[] {
         const dy = f32(backend, inputs.dy);
         const x = f32(backend, inputs.x);
         if (!dy || !x) throw new Error(`${RELU_GRAD}: float32 inputs expected`);
-        const out = new Float32Array(x.length);
+        const out = alloc(x.length);
         addon.reluGrad(dy, x, out);
         counted(RELU_GRAD);
         return (backend as Backend).makeTensorInfo(inputs.x!.shape, 'float32', out);
@@ -46,7 +46,7 @@ function kernels(addon: NativeAddon): tf.KernelConfig[] {
         const dy = f32(backend, inputs.dy);
         const x = f32(backend, inputs.x);
         if (!dy || !x || dy.length !== x.length) throw new Error(`${SQUARE_GRAD}: float32 inputs of one shape expected`);
-        const out = new Float32Array(x.length);
+        const out = alloc(x.length);
         addon.binary(7, dy, x, out, Int32Array.from([1, x.length, 0, 0]));
         counted(SQUARE_GRAD);
         return (backend as Backend).makeTensorInfo(inputs.x!.shape, 'float32', out);
@@ -63,7 +63,7 @@ function kernels(addon: NativeAddon): tf.KernelConfig[] {
         if (!x || mode == null) throw new Error(`${BROADCAST}: not a covered broadcast`);
         const n = tf.util.sizeFromShape(shape);
         const inner = tf.util.sizeFromShape(shape.slice(mode.split ?? Math.max(shape.length - 1, 0)));
-        const out = new Float32Array(n);
+        const out = alloc(n);
         addon.binary(2, x, Float32Array.of(scale), out, Int32Array.from([n / inner, inner, mode.mode, 3]));
         counted(BROADCAST);
         return (backend as Backend).makeTensorInfo(shape, 'float32', out);
@@ -78,7 +78,7 @@ function kernels(addon: NativeAddon): tf.KernelConfig[] {
         const scale = inputs.scale == null ? null : f32(backend, inputs.scale);
         if (!dy || !x || !mean || !variance || scale === undefined) throw new Error(`${BN_GRAD}: float32 inputs expected`);
         const c = mean.length;
-        const outs = [new Float32Array(x.length), ...[0, 1, 2, 3].map(() => new Float32Array(c))];
+        const outs = [alloc(x.length), ...[0, 1, 2, 3].map(() => alloc(c))];
         addon.batchNormGrad(dy, x, mean, variance, scale, varianceEpsilon, outs[0], outs[1], outs[2], outs[3], outs[4]);
         counted(BN_GRAD);
         const b = backend as Backend;

@@ -4,7 +4,7 @@
 // checkpoints and a later switch of backend keep working; on any other backend the stock code runs.
 import * as tf from '../tf';
 import type { NativeAddon } from './addon';
-import { NATIVE, nativeCalls } from './kernels';
+import { alloc, NATIVE, nativeCalls } from './kernels';
 
 type NamedGrads = Parameters<tf.AdamOptimizer['applyGradients']>[0];
 type Slot = { originalName: string; variable: tf.Variable };
@@ -67,7 +67,7 @@ export function patchOptimizers(addon: NativeAddon): void {
         const v = s.accumulatedSecondMoment[i]!.variable;
         const [pv, gv, mv, vv] = [values(value), values(grad), values(m), values(v)];
         if (!pv || !gv || !mv || !vv || gv.length !== pv.length) throw new Error(`Adam: variable ${name} is not a float32 tensor of the native backend`);
-        const [np, nm, nv] = [new Float32Array(pv.length), new Float32Array(pv.length), new Float32Array(pv.length)];
+        const [np, nm, nv] = [alloc(pv.length), alloc(pv.length), alloc(pv.length)];
         addon.adam(pv, gv, mv, vv, np, nm, nv, hyper);
         nativeCalls.set('Adam', (nativeCalls.get('Adam') ?? 0) + 1);
         m.assign(tf.tensor(nm, m.shape, 'float32'));
@@ -93,7 +93,7 @@ export function patchOptimizers(addon: NativeAddon): void {
       const acc = s.accumulations[i]!.variable;
       const [pv, gv, av] = [values(value), values(grad), values(acc)];
       if (!pv || !gv || !av || gv.length !== pv.length) throw new Error(`Momentum: variable ${name} is not a float32 tensor of the native backend`);
-      const [np, na] = [new Float32Array(pv.length), new Float32Array(pv.length)];
+      const [np, na] = [alloc(pv.length), alloc(pv.length)];
       addon.momentum(pv, gv, av, np, na, hyper);
       nativeCalls.set('Momentum', (nativeCalls.get('Momentum') ?? 0) + 1);
       tf.tidy(() => {

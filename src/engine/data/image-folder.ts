@@ -29,14 +29,33 @@ interface Rgba {
   data: Uint8Array;
 }
 
+/** Pixels an image may claim: a decoder allocates width × height × 4 bytes before it reads any pixel. */
+const MAX_PIXELS = 100e6;
+
+/** The bytes of one image file; a FIFO or device would block the read forever, a dangling link throws ENOENT. */
+async function readImageFile(file: string): Promise<Buffer> {
+  try {
+    if (!(await stat(file)).isFile()) throw new UserError('not a regular file (expected a PNG or JPEG image)', file);
+    return await readFile(file);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`cannot read image (${(e as NodeJS.ErrnoException).code ?? flatMessage(e)})`, file);
+  }
+}
+const flatMessage = (e: unknown) => String(e instanceof Error ? e.message : e).split('\n')[0];
+
 function decode(file: string, buf: Buffer): Rgba {
   const ext = extname(file).toLowerCase();
+  // PNG: width and height are the first IHDR fields (big-endian, at bytes 16 and 20)
+  if (ext === '.png' && buf.byteLength >= 24 && buf.readUInt32BE(12) === 0x49484452 && buf.readUInt32BE(16) * buf.readUInt32BE(20) > MAX_PIXELS) {
+    throw new UserError(`PNG image claims ${buf.readUInt32BE(16)}×${buf.readUInt32BE(20)} pixels, more than the ${MAX_PIXELS / 1e6} million this tool decodes`, file);
+  }
   try {
     if (ext === '.png') {
       const png = PNG.sync.read(buf);
       return { width: png.width, height: png.height, data: png.data };
     }
-    const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true });
+    const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6 });
     return { width: img.width, height: img.height, data: img.data };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
@@ -125,7 +144,7 @@ export async function loadImageFolder(ref: string, root: string, opts: LoadOptio
     if (files.length === 0) throw new UserError('class folder has no PNG or JPEG images', dir);
     for (const name of files) {
       const file = join(dir, name);
-      const img = decode(file, await readFile(file));
+      const img = decode(file, await readImageFile(file));
       if (img.width <= 0 || img.height <= 0) throw new UserError('image has no pixels', file);
       if (h === 0) {
         h = img.height;

@@ -71,7 +71,9 @@ export function readModelJson(file: string): { json: Record<string, unknown>; fo
   return { json: j, format };
 }
 
-const isDims = (s: unknown): s is number[] => Array.isArray(s) && s.every((d) => Number.isInteger(d) && d >= 0);
+/** Non-negative integer dims whose product is exact (2^31 × 2^31 passes, so the byte count can refuse it). */
+export const isDims = (s: unknown): s is number[] =>
+  Array.isArray(s) && s.every((d) => Number.isInteger(d) && d >= 0) && Number.isSafeInteger(s.reduce((a: number, b: number) => a * b, 1));
 
 /** The manifest, checked entry by entry. */
 export function readManifest(file: string, json: Record<string, unknown>): tf.io.WeightsManifestConfig {

@@ -8,6 +8,7 @@ import * as tf from '../../backend/tf';
 import { UserError } from '../../core/errors';
 import { transpose } from './export';
 import { attrFloat, attrInt, attrInts, attrString, constantValues, dimsOf, metadataOf, opsetOf, prod, type ModelProto, type NodeProto } from './proto';
+import { checkOnnxGraph } from './check';
 
 export const IMPORT_OPSETS = { min: 11, max: 21 };
 
@@ -32,6 +33,7 @@ const safeName = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_').replace(/^_+/, 
 export function onnxToLayers(m: ModelProto, where: string): OnnxImport {
   const opset = opsetOf(m);
   if (opset < IMPORT_OPSETS.min || opset > IMPORT_OPSETS.max) throw new UserError(`ONNX opset ${opset} is not supported (this importer reads opsets ${IMPORT_OPSETS.min}–${IMPORT_OPSETS.max})`, where);
+  checkOnnxGraph(m, where);
   const g = m.graph!;
   const meta = metadataOf(m);
   const consts = constantValues(m, where);

@@ -10,8 +10,9 @@ import { dequantize, type QuantizedTensor, type QuantSpec } from '../../quant/qu
 import type { ExportPlan } from '../../export/plan';
 import { planLayersModel } from '../../export/plan';
 import { layersArtifacts } from '../../models/model';
-import { flat } from '../tfjs-weights';
+import { flat, isDims } from '../tfjs-weights';
 import type { FormatModule } from '../format';
+import { checkLayersTopology } from '../tfjs-layers/topology';
 import { wrapLayersModel } from '../../models/model';
 import { maxAbs, predictAll, tfPredictor } from '../../export/verify';
 import { concatArrays } from '../../core/arrays';
@@ -157,6 +158,25 @@ export interface PackedTensor {
   q?: QuantizedTensor;
 }
 
+const isRange = (r: unknown) => Array.isArray(r) && r.length === 2 && r.every((v) => Number.isSafeInteger(v) && v >= 0);
+
+/** One header entry, field by field, before any of it is used to size or slice anything. */
+function checkEntry(e: PackedEntry, i: number, file: string): void {
+  if (!e || typeof e !== 'object' || typeof e.name !== 'string') throw new UserError(`packed entry ${i} has no name`, file);
+  if (!isDims(e.shape)) throw new UserError(`weight ${e.name}: invalid shape ${flat(JSON.stringify(e.shape), 80)}`, file);
+  if (!['float32', 'affine', 'codebook'].includes(e.kind)) throw new UserError(`weight ${e.name}: unknown kind "${flat(e.kind, 40)}"`, file);
+  if (!isRange(e.data)) throw new UserError(`weight ${e.name}: data is not an [offset, length] pair`, file);
+  if (e.kind === 'float32') return;
+  if (!(Number.isInteger(e.bits) && e.bits! >= 1 && e.bits! <= 32)) throw new UserError(`weight ${e.name}: ${flat(e.bits, 20)} bits per code (expected 1..32)`, file);
+  if (!Number.isSafeInteger(e.codeOffset ?? 0)) throw new UserError(`weight ${e.name}: codeOffset is not an integer`, file);
+  if (!e.spec || typeof e.spec !== 'object') throw new UserError(`weight ${e.name}: quantized entry has no spec`, file);
+  for (const k of ['scales', 'zeroPoints', 'codebook'] as const) {
+    if (e[k] !== undefined && !isRange(e[k])) throw new UserError(`weight ${e.name}: ${k} is not an [offset, length] pair`, file);
+  }
+  if (!isRange(e.scales)) throw new UserError(`weight ${e.name}: quantized entry has no scales`, file);
+  if (e.kind === 'codebook' && !isRange(e.codebook)) throw new UserError(`weight ${e.name}: codebook entry has no codebook`, file);
+}
+
 /** Reads and checks a .llpk file; every weight decoded (codes kept for quantized ones). */
 export function readPacked(path: string): { file: string; header: PackedHeader; tensors: PackedTensor[] } {
   const file = resolve(path);
@@ -179,6 +199,8 @@ export function readPacked(path: string): { file: string; header: PackedHeader; 
     throw new UserError(`packed header is not JSON (${flat(e, 100)})`, file);
   }
   if (header.format !== 'layerlens-packed' || !Array.isArray(header.entries)) throw new UserError('packed header has no entries', file);
+  if (!Array.isArray(header.weightOrder) || !header.weightOrder.every((n) => typeof n === 'string')) throw new UserError('packed header has no weightOrder list', file);
+  header.entries.forEach((e, i) => checkEntry(e, i, file));
   const payload = body.subarray(hlen);
   const slice = (r: [number, number] | undefined, what: string, name: string): Uint8Array => {
     if (!r || r[0] < 0 || r[0] + r[1] > payload.byteLength) throw new UserError(`weight ${name}: ${what} lies outside the payload`, file);
@@ -195,14 +217,20 @@ export function readPacked(path: string): { file: string; header: PackedHeader; 
     const d = slice(e.data, 'codes', e.name);
     if (d.byteLength !== Math.ceil((n * bits) / 8)) throw new UserError(`weight ${e.name}: ${d.byteLength} code bytes for ${n}×${bits} bits`, file);
     const codes = unpackBits(d, bits, n).map((c) => c + (e.codeOffset ?? 0));
-    const scales = new Float32Array(slice(e.scales, 'scales', e.name).buffer);
+    // scales, zero points and codebooks are 4-byte values: a ragged section is a corrupt header, not a RangeError
+    const words = (r: [number, number] | undefined, what: string) => {
+      const b = slice(r, what, e.name);
+      if (b.byteLength === 0 || b.byteLength % 4) throw new UserError(`weight ${e.name}: ${what} section of ${b.byteLength} bytes is not a list of 4-byte values`, file);
+      return b.buffer;
+    };
+    const scales = new Float32Array(words(e.scales, 'scales'));
     const q: QuantizedTensor = {
       spec: e.spec!,
       shape: e.shape,
       codes,
       scales,
-      zeroPoints: e.kind === 'affine' && e.zeroPoints ? new Int32Array(slice(e.zeroPoints, 'zero points', e.name).buffer) : new Int32Array(scales.length),
-      codebook: e.kind === 'codebook' ? new Float32Array(slice(e.codebook, 'codebook', e.name).buffer) : undefined,
+      zeroPoints: e.kind === 'affine' && e.zeroPoints ? new Int32Array(words(e.zeroPoints, 'zero points')) : new Int32Array(scales.length),
+      codebook: e.kind === 'codebook' ? new Float32Array(words(e.codebook, 'codebook')) : undefined,
       levels: e.levels ?? 0,
     };
     return { entry: e, values: dequantize(q), q };
@@ -213,6 +241,7 @@ export function readPacked(path: string): { file: string; header: PackedHeader; 
 /** Rebuilds the runnable tfjs model from a packed file. */
 export async function packedModel(path: string): Promise<{ model: tf.LayersModel; header: PackedHeader; tensors: PackedTensor[] }> {
   const { file, header, tensors } = readPacked(path);
+  checkLayersTopology(header.modelTopology, file);
   const byName = new Map(tensors.map((t) => [t.entry.name, t]));
   const specs: tf.io.WeightsManifestEntry[] = [];
   const parts: Float32Array[] = [];

@@ -6,6 +6,7 @@ import { UserError } from '../../core/errors';
 import type { TfjsFile } from '../tfjs-weights';
 import { flat, readTfjsFile, shapeText } from '../tfjs-weights';
 import { topologies, type GraphNodeDef } from './graphdef';
+import { checkGraphDef, checkGraphOps } from './check';
 import { join } from 'node:path';
 import type { FormatModule } from '../format';
 import { firstOf, replaceWeightData, type LoadedModel, type ModelOutput, type Runnable } from '../../models/model';
@@ -41,7 +42,14 @@ export async function graphModelFromFile(f: TfjsFile): Promise<tf.GraphModel> {
     if (!n || typeof n.name !== 'string' || typeof n.op !== 'string') throw new UserError(`modelTopology.node[${i}] has no name or op`, f.file);
   });
   checkConsts(f, nodes);
+  checkGraphDef(nodes, f.file);
   const model = await graphFromArtifacts(f.artifacts, f.file);
+  try {
+    checkGraphOps(model, f.file);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
   topologies.set(model, nodes);
   sources.set(model, f);
   return model;

@@ -11,10 +11,12 @@ import { layersArtifacts, wrapLayersModel } from '../../models/model';
 import { planLayersModel } from '../../export/plan';
 import { maxAbs, predictAll, tfPredictor, type ExportSession, type Written } from '../../export/verify';
 import { writeTfjsExport, type TfjsExportResult } from './export';
+import { checkLayersTopology } from './topology';
 
 /** Builds the model from an already checked file; shape and name mismatches become one-line UserErrors. */
 export async function layersModelFromFile(f: TfjsFile): Promise<tf.LayersModel> {
   if (f.format !== 'tfjs-layers') throw new UserError('is a TensorFlow.js graph model, not a layers model', f.file);
+  checkLayersTopology(f.artifacts.modelTopology, f.file);
   try {
     return await tf.loadLayersModel(tf.io.fromMemory(f.artifacts), { strict: true });
   } catch (e) {

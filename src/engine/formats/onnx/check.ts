@@ -1,0 +1,46 @@
+// Graph checks before conversion: the importer walks nodes in file order, so a cycle or a dangling input would
+// surface as "produced by no supported node", and an absurd input size as a failed allocation in the probe run.
+import { UserError } from '../../core/errors';
+import type { ModelProto } from './proto';
+
+/** Elements per example an input may have: loading runs a probe batch of it (2^28 floats = 1 GiB). */
+export const MAX_INPUT_ELEMENTS = 2 ** 28;
+
+export function checkOnnxGraph(m: ModelProto, where: string): void {
+  const g = m.graph!;
+  const nodes = g.node ?? [];
+  const producer = new Map<string, number>();
+  nodes.forEach((n, k) => (n.output ?? []).forEach((o) => o && producer.set(o, k)));
+  const given = new Set([...(g.input ?? []).map((i) => i.name ?? ''), ...(g.initializer ?? []).map((t) => t.name ?? '')]);
+  const label = (k: number) => `${nodes[k].opType} ${nodes[k].name || `#${k}`}`;
+  nodes.forEach((n, k) => {
+    for (const i of n.input ?? []) {
+      if (i && !producer.has(i) && !given.has(i)) throw new UserError(`${label(k)} reads ${i}, which no node, graph input or initializer provides`, where);
+    }
+  });
+  for (const i of g.input ?? []) {
+    const per = (i.type?.tensorType?.shape?.dim ?? []).slice(1).reduce((a, d) => a * Math.max(1, Number(d.dimValue ?? 1) || 1), 1);
+    if (per > MAX_INPUT_ELEMENTS) throw new UserError(`input ${i.name} has ${per} elements per example, more than the ${MAX_INPUT_ELEMENTS} this tool will allocate`, where);
+  }
+  // three-colour DFS over "node k reads an output of node j"
+  const deps = nodes.map((n) => (n.input ?? []).map((i) => producer.get(i)).filter((j): j is number => j !== undefined));
+  const state = new Uint8Array(nodes.length);
+  for (let s = 0; s < nodes.length; s++) {
+    if (state[s]) continue;
+    const stack: [number, number][] = [[s, 0]];
+    state[s] = 1;
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const next = deps[top[0]][top[1]++];
+      if (next === undefined) {
+        state[top[0]] = 2;
+        stack.pop();
+      } else if (state[next] === 1) {
+        throw new UserError(`the graph has a cycle (${label(top[0])} depends on itself through ${label(next)})`, where);
+      } else if (!state[next]) {
+        state[next] = 1;
+        stack.push([next, 0]);
+      }
+    }
+  }
+}

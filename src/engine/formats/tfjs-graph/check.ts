@@ -1,0 +1,54 @@
+// Checks of a GraphDef that tfjs does not make at load: it accepts node inputs that name no node, cycles and
+// unknown ops, and fails only when run (or, for a cycle, runs something else); shape probes at load would then
+// swallow the failure or try to allocate an absurd input.
+import type * as tf from '../../backend/tf';
+import { UserError } from '../../core/errors';
+import type { GraphNodeDef } from './graphdef';
+
+/** Elements per example an input may have: a probe run allocates one example (2^28 floats = 1 GiB). */
+export const MAX_INPUT_ELEMENTS = 2 ** 28;
+
+/** "node", "node:1" and "^node" (control input) all name "node". */
+const source = (input: string) => input.replace(/^\^/, '').replace(/:\d+$/, '');
+
+/** Inputs that name no node, cycles (a while loop's NextIteration back edge excepted) and absurd input sizes. */
+export function checkGraphDef(nodes: GraphNodeDef[], file: string): void {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  for (const n of nodes) {
+    if (n.input !== undefined && !(Array.isArray(n.input) && n.input.every((i) => typeof i === 'string'))) throw new UserError(`node ${n.name}: input is not a list of node names`, file);
+    for (const i of n.input ?? []) if (!byName.has(source(i))) throw new UserError(`node ${n.name} takes input ${i}, which is no node of the graph`, file);
+    if (n.op === 'Placeholder') {
+      const d = (n.attr?.shape as { shape?: { dim?: { size?: unknown }[] } } | undefined)?.shape?.dim ?? [];
+      const per = d.slice(1).reduce((a, x) => a * Math.max(1, Number(x.size ?? 1) || 1), 1);
+      if (per > MAX_INPUT_ELEMENTS) throw new UserError(`input ${n.name} has ${per} elements per example, more than the ${MAX_INPUT_ELEMENTS} this tool will allocate`, file);
+    }
+  }
+  const state = new Map<string, 1 | 2>();
+  const inputsOf = (name: string) => (byName.get(name)!.input ?? []).map(source).filter((s) => byName.get(s)!.op !== 'NextIteration');
+  for (const start of byName.keys()) {
+    if (state.has(start)) continue;
+    const stack: [string, string[], number][] = [[start, inputsOf(start), 0]];
+    state.set(start, 1);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const next = top[1][top[2]++];
+      if (next === undefined) {
+        state.set(top[0], 2);
+        stack.pop();
+      } else if (state.get(next) === 1) {
+        throw new UserError(`the graph has a cycle (node ${top[0]} depends on itself through ${next})`, file);
+      } else if (!state.has(next)) {
+        state.set(next, 1);
+        stack.push([next, inputsOf(next), 0]);
+      }
+    }
+  }
+}
+
+/** Ops tfjs has no kernel mapping for: it marks them with no category and fails only when they run. */
+export function checkGraphOps(model: tf.GraphModel, file: string): void {
+  const nodes = (model as unknown as { executor?: { graph?: { nodes?: Record<string, { op: string; category?: string }> } } }).executor?.graph?.nodes;
+  for (const [name, n] of Object.entries(nodes ?? {})) {
+    if (n.category === undefined) throw new UserError(`op ${n.op} (node ${name}) is not supported by TensorFlow.js`, file);
+  }
+}

@@ -15,12 +15,14 @@ using dt = memory::data_type;
 namespace ll {
 namespace {
 
+// One engine, stream and primitive cache per JS thread: jobs run in worker_threads, which may load the
+// addon side by side, and neither the caches nor a stream may be shared between threads unguarded.
 engine& eng() {
-  static engine e(engine::kind::cpu, 0);
+  static thread_local engine e(engine::kind::cpu, 0);
   return e;
 }
 stream& strm() {
-  static stream s(eng());
+  static thread_local stream s(eng());
   return s;
 }
 
@@ -101,7 +103,7 @@ struct ConvBwdWeights {
 
 template <typename T>
 std::map<std::string, std::unique_ptr<T>>& cache() {
-  static std::map<std::string, std::unique_ptr<T>> c;
+  static thread_local std::map<std::string, std::unique_ptr<T>> c;
   return c;
 }
 

@@ -4,7 +4,7 @@ import { Archs, EvalConfig, TrainConfig, type Arch, type TrainResult } from '../
 import { firstLine, oneLine } from '../engine/core/errors';
 import { defaultWorkspaceDir } from '../engine/jobs/workspace';
 import { formatInspect, formatJobs } from './format';
-import { UsageError, finishJob, int, numFlag, oneOf, required, runJob, withService, type CliCommand } from './util';
+import { stringFlags, UsageError, finishJob, int, numFlag, oneOf, required, runJob, withService, type CliCommand } from './util';
 import { quantCommands } from './commands/quant';
 import { lowrankCommands } from './commands/lowrank';
 import { exportCommands } from './commands/export';
@@ -44,30 +44,11 @@ const commands = {
   inspect: { ...common },
   train: {
     ...common,
-    arch: { type: 'string' },
-    data: { type: 'string' },
-    epochs: { type: 'string' },
-    out: { type: 'string' },
-    seed: { type: 'string' },
-    optimizer: { type: 'string' },
-    lr: { type: 'string' },
-    'batch-size': { type: 'string' },
-    limit: { type: 'string' },
-    'eval-limit': { type: 'string' },
-    schedule: { type: 'string' },
-    augment: { type: 'string' },
-    'val-fraction': { type: 'string' },
-    'val-seed': { type: 'string' },
+    ...stringFlags('arch', 'data', 'epochs', 'out', 'seed', 'optimizer', 'lr', 'batch-size', 'limit', 'eval-limit', 'schedule', 'augment', 'val-fraction', 'val-seed'),
   },
   eval: {
     ...common,
-    data: { type: 'string' },
-    limit: { type: 'string' },
-    'batch-size': { type: 'string' },
-    split: { type: 'string' },
-    metrics: { type: 'string' },
-    'val-fraction': { type: 'string' },
-    'val-seed': { type: 'string' },
+    ...stringFlags('data', 'limit', 'batch-size', 'split', 'metrics', 'val-fraction', 'val-seed'),
   },
   jobs: { ...common },
   resume: { ...common },

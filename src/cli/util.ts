@@ -34,6 +34,11 @@ export interface CliCommand {
   run(args: CommandArgs): Promise<void>;
 }
 
+/** parseArgs options for flags that take a value: `...stringFlags('data', 'limit')`. */
+export function stringFlags<N extends string>(...names: N[]): Record<N, { type: 'string' }> {
+  return Object.fromEntries(names.map((n) => [n, { type: 'string' }])) as Record<N, { type: 'string' }>;
+}
+
 /** An integer flag with no contract field behind it (e.g. `serve --port`). */
 export function int(name: string, v: unknown, min = 0): number | undefined {
   if (v === undefined) return undefined;

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { LowrankConfig, LowrankResult, SpectrumResult } from '../../shared/api-lowrank';
 import { LowrankConfig as LowrankSchema, LowrankSchemes } from '../../shared/api-lowrank';
-import { numFlag, oneOf, required, runJobToEnd, withService, type CliCommand, type Values } from '../util';
+import { stringFlags, numFlag, oneOf, required, runJobToEnd, withService, type CliCommand, type Values } from '../util';
 
 const str = (values: Values, k: string) => values[k] as string | undefined;
 
@@ -44,28 +44,10 @@ const lowrank: CliCommand = {
         [--include-strided] [--seed S] [--lr X] [--optimizer adam|sgd] [--batch-size B] [--limit N] [--eval-limit N]
         [--test-limit N] [--json]       factorise layers (post-hoc SVD, or TRP training + baseline + post-hoc)`,
   options: {
-    data: { type: 'string' },
-    method: { type: 'string' },
-    scheme: { type: 'string' },
-    energy: { type: 'string' },
-    speedup: { type: 'string' },
-    ramp: { type: 'string' },
-    period: { type: 'string' },
-    nuclear: { type: 'string' },
-    epochs: { type: 'string' },
-    cut: { type: 'string' },
-    tau: { type: 'string' },
-    layers: { type: 'string' },
+    ...stringFlags('data', 'method', 'scheme', 'energy', 'speedup', 'ramp', 'period', 'nuclear', 'epochs', 'cut', 'tau', 'layers'),
     'include-first': { type: 'boolean' },
     'include-strided': { type: 'boolean' },
-    seed: { type: 'string' },
-    lr: { type: 'string' },
-    optimizer: { type: 'string' },
-    'batch-size': { type: 'string' },
-    limit: { type: 'string' },
-    'eval-limit': { type: 'string' },
-    'test-limit': { type: 'string' },
-    out: { type: 'string' },
+    ...stringFlags('seed', 'lr', 'optimizer', 'batch-size', 'limit', 'eval-limit', 'test-limit', 'out'),
   },
   positionals: { count: 1, what: 'a <model> (model.json, builtin:<name>, or arch:<zoo arch> to train from scratch)' },
   async run(args) {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../../engine/core/errors';
 import { QuantizeConfig, SensitivityConfig, type QuantizeResult, type SensitivityResult } from '../../shared/api-quant';
-import { UsageError, numFlag, numListFlag, oneOf, required, runJobToEnd, type CliCommand } from '../util';
+import { stringFlags, UsageError, numFlag, numListFlag, oneOf, required, runJobToEnd, type CliCommand } from '../util';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 
@@ -69,16 +69,10 @@ const sensitivity: CliCommand = {
         [--granularity per-tensor|per-channel] [--group a,b]… [--auto-group] [--limit N] [--subsets K] [--seed S]
         [--metric top1|top5] [--json]            val top-1 (or --metric) with one layer (or group) quantized at a time`,
   options: {
-    data: { type: 'string' },
-    bits: { type: 'string' },
-    method: { type: 'string' },
-    granularity: { type: 'string' },
+    ...stringFlags('data', 'bits', 'method', 'granularity'),
     group: { type: 'string', multiple: true },
     'auto-group': { type: 'boolean' },
-    limit: { type: 'string' },
-    subsets: { type: 'string' },
-    seed: { type: 'string' },
-    metric: { type: 'string' },
+    ...stringFlags('limit', 'subsets', 'seed', 'metric'),
   },
   positionals: { count: 1, what: 'a <model>' },
   async run(a) {
@@ -111,25 +105,7 @@ const quantize: CliCommand = {
                                                  quantize weights (episodes and steps read val, the result is on test);
                                                  --out holds model.json, policy.json, quantize.json`,
   options: {
-    data: { type: 'string' },
-    method: { type: 'string' },
-    bits: { type: 'string' },
-    episodes: { type: 'string' },
-    order: { type: 'string' },
-    out: { type: 'string' },
-    'bit-choices': { type: 'string' },
-    codebook: { type: 'string' },
-    granularity: { type: 'string' },
-    fractions: { type: 'string' },
-    'retrain-epochs': { type: 'string' },
-    lr: { type: 'string' },
-    controller: { type: 'string' },
-    reward: { type: 'string' },
-    pinned: { type: 'string' },
-    policy: { type: 'string' },
-    'eval-size': { type: 'string' },
-    'train-limit': { type: 'string' },
-    'eval-limit': { type: 'string' },
+    ...stringFlags('data', 'method', 'bits', 'episodes', 'order', 'out', 'bit-choices', 'codebook', 'granularity', 'fractions', 'retrain-epochs', 'lr', 'controller', 'reward', 'pinned', 'policy', 'eval-size', 'train-limit', 'eval-limit'),
     'single-order': { type: 'boolean' },
     seed: { type: 'string' },
     metric: { type: 'string' },

@@ -1,6 +1,6 @@
 /** The export part of the API contract: job kinds, methods and responses. api.ts merges it. */
 import { z } from 'zod';
-import { DatasetRef, ModelRef, OutDir } from './common';
+import { DatasetRef, ModelRef, OutDir, Seed, Limit } from './common';
 
 export const ExportFormats = ['tfjs', 'onnx', 'aimet', 'packed'] as const;
 export type ExportFormat = (typeof ExportFormats)[number];
@@ -16,7 +16,7 @@ export const ExportConfig = z
     out: OutDir.optional(),
     /** evaluation split for the verification; default: the dataset the model was trained on */
     data: DatasetRef.optional(),
-    limit: z.number().int().min(1).optional(),
+    limit: Limit.optional(),
     /** tfjs weight storage; default 'policy' with a policy, else float32 */
     tfjsDtype: z.enum(TfjsDtypes).optional(),
   })
@@ -28,7 +28,7 @@ export const DiffConfig = z
     a: ModelRef,
     b: ModelRef,
     data: DatasetRef.optional(),
-    limit: z.number().int().min(1).optional(),
+    limit: Limit.optional(),
   })
   .strict();
 export type DiffConfig = z.input<typeof DiffConfig>;
@@ -47,7 +47,7 @@ export const PtqConfig = z
     data: DatasetRef.optional(),
     /** examples the agreement is measured on */
     limit: z.number().int().min(1).max(10_000).default(32),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    seed: Seed.default(1),
     /** layers left float */
     skip: z.array(z.string().min(1).max(512)).max(10_000).default([]),
     /** also quantize each layer alone and measure agreement: a label-free sensitivity map */

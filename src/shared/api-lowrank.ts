@@ -1,6 +1,6 @@
 /** The lowrank part of the API contract: job kinds, methods and responses. api.ts merges it. */
 import { z } from 'zod';
-import { DatasetRef, ModelRef, OutDir } from './common';
+import { DatasetRef, ModelRef, OutDir, Seed, BatchSize, Epochs, Limit, Optimizer, LearningRate, Schedule, Augment } from './common';
 import type { SplitsInfo } from './api-eval';
 
 export const LowrankSchemes = ['channel', 'spatial'] as const;
@@ -39,18 +39,18 @@ export const LowrankConfig = z
     nuclear: z.number().min(0).max(10).default(3e-4),
     /** U Vᵀ of every non-zero σ instead of the truncated U_r V_rᵀ (the authors' code truncates) */
     fullSubgradient: z.boolean().default(false),
-    epochs: z.number().int().min(1).max(1000).default(4),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
-    optimizer: z.enum(['sgd', 'adam']).default('adam'),
-    learningRate: z.number().positive().max(10).optional(),
-    schedule: z.enum(['constant', 'cosine']).default('cosine'),
-    augment: z.enum(['none', 'shift']).default('none'),
-    batchSize: z.number().int().min(1).max(4096).default(64),
-    limit: z.number().int().min(1).optional(),
+    epochs: Epochs.default(4),
+    seed: Seed.default(1),
+    optimizer: Optimizer.default('adam'),
+    learningRate: LearningRate.optional(),
+    schedule: Schedule.default('cosine'),
+    augment: Augment.default('none'),
+    batchSize: BatchSize.default(64),
+    limit: Limit.optional(),
     /** val images for the per-epoch figures and the val copies of the final three */
-    evalLimit: z.number().int().min(1).optional(),
+    evalLimit: Limit.optional(),
     /** test images for the final three evaluations (baseline, decomposed, post-hoc) */
-    testLimit: z.number().int().min(1).optional(),
+    testLimit: Limit.optional(),
     /** explicit layers; default: every non-1×1 stride-1 conv and every dense layer except the first and last layer */
     layers: z.array(layerName).max(1000).optional(),
     includeFirst: z.boolean().default(false),
@@ -77,7 +77,7 @@ const AccuracyRequest = z
     data: DatasetRef,
     scheme: z.enum(LowrankSchemes).default('channel'),
     ranks: z.record(layerName, z.number().int().min(1).max(1e6)),
-    limit: z.number().int().min(1).optional(),
+    limit: Limit.optional(),
   })
   .strict();
 

@@ -1,10 +1,9 @@
 /** The quant part of the API contract: job kinds, methods and responses. api.ts merges it. */
 import { z } from 'zod';
 import type { SplitsInfo } from './api-eval';
-import { DatasetRef, ModelRef, OutDir } from './common';
+import { DatasetRef, ModelRef, OutDir, Seed, BatchSize, Limit } from './common';
 
 const bitsList = z.array(z.number().int().min(2).max(8)).min(1).max(7);
-const seed = z.number().int().min(0).max(2 ** 31 - 1);
 const layerBits = z.record(z.string().min(1).max(512), z.number().int().min(2).max(32));
 
 export const SensitivityConfig = z
@@ -20,10 +19,10 @@ export const SensitivityConfig = z
     /** group the kernels that feed the same Add layer (residual partners) */
     autoGroup: z.boolean().default(false),
     /** evaluate on the first N examples of a seeded shuffle of the val split (all when absent) */
-    limit: z.number().int().min(1).optional(),
+    limit: Limit.optional(),
     /** split the evaluation set into K disjoint seeded subsets and report the spread across them */
     subsets: z.number().int().min(0).max(20).default(0),
-    seed: seed.default(1),
+    seed: Seed.default(1),
     /** the metric cells, rewards and steps are measured with (a scalar metric of the model's task; default its own: top1) */
     metric: z.string().min(1).max(64).optional(),
   })
@@ -52,13 +51,13 @@ export const QuantizeConfig = z
     fractions: z.array(z.number().gt(0).max(1)).min(1).max(10).default([0.5, 0.75, 0.875, 1]),
     retrainEpochs: z.number().min(0).max(50).default(1),
     learningRate: z.number().positive().max(1).default(1e-4),
-    batchSize: z.number().int().min(1).max(4096).default(64),
+    batchSize: BatchSize.default(64),
     /** retrain on the first N examples of a seeded shuffle of the train split */
-    trainLimit: z.number().int().min(1).optional(),
+    trainLimit: Limit.optional(),
     /** episodes are evaluated on this many seeded val examples; the final model on the whole test split */
     episodeEvalSize: z.number().int().min(10).default(500),
     /** step figures on the first N val examples, the final report on the first N test examples (all when absent) */
-    evalLimit: z.number().int().min(1).optional(),
+    evalLimit: Limit.optional(),
     /** dnq controller */
     controller: z.enum(['lstm', 'mlp']).default('lstm'),
     hidden: z.number().int().min(4).max(256).default(32),
@@ -80,7 +79,7 @@ export const QuantizeConfig = z
     /** mlq: layers per depth group (front to back); 0 = all layers in one group (no layer compensation) */
     mlqGroupSize: z.number().int().min(0).max(1000).default(1),
     out: OutDir.optional(),
-    seed: seed.default(1),
+    seed: Seed.default(1),
     /** the metric cells, rewards and steps are measured with (a scalar metric of the model's task; default its own: top1) */
     metric: z.string().min(1).max(64).optional(),
   })
@@ -95,8 +94,8 @@ export const PolicyEvalConfig = z
     policy: layerBits,
     codebook: z.enum(['kmeans', 'pow2', 'uniform']).default('kmeans'),
     granularity: z.enum(['per-tensor', 'per-channel']).default('per-tensor'),
-    limit: z.number().int().min(1).optional(),
-    seed: seed.default(1),
+    limit: Limit.optional(),
+    seed: Seed.default(1),
     /** the metric cells, rewards and steps are measured with (a scalar metric of the model's task; default its own: top1) */
     metric: z.string().min(1).max(64).optional(),
   })

@@ -4,7 +4,7 @@
  * Keep it free of Node and DOM imports.
  */
 import { z } from 'zod';
-import { DatasetRef, ModelRef } from './common';
+import { DatasetRef, ModelRef, Seed, BatchSize, Epochs, Limit, Optimizer, LearningRate, Schedule, Augment } from './common';
 import { quantJobs, quantMethods, type QuantResponses } from './api-quant';
 import { lowrankJobs, lowrankMethods, type LowrankResponses } from './api-lowrank';
 import { exportJobs, exportMethods, type ExportResponses } from './api-export';
@@ -20,20 +20,20 @@ export const TrainConfig = z
   .object({
     arch: z.enum(Archs),
     data: DatasetRef,
-    epochs: z.number().int().min(1).max(1000),
+    epochs: Epochs,
     out: z.string().min(1).max(4096).optional(),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
-    optimizer: z.enum(['sgd', 'adam']).default('adam'),
-    learningRate: z.number().positive().max(10).optional(),
+    seed: Seed.default(1),
+    optimizer: Optimizer.default('adam'),
+    learningRate: LearningRate.optional(),
     /** learning-rate schedule over the whole run */
-    schedule: z.enum(['constant', 'cosine']).default('constant'),
+    schedule: Schedule.default('constant'),
     /** 'shift': random translations of up to 2 pixels, drawn from the seed */
-    augment: z.enum(['none', 'shift']).default('none'),
-    batchSize: z.number().int().min(1).max(4096).default(64),
+    augment: Augment.default('none'),
+    batchSize: BatchSize.default(64),
     /** train on the first N examples of the (seeded, shuffled) train split only */
-    limit: z.number().int().min(1).optional(),
+    limit: Limit.optional(),
     /** evaluate on the first N val examples after each epoch */
-    evalLimit: z.number().int().min(1).optional(),
+    evalLimit: Limit.optional(),
     ...ValSplitOptions,
   })
   .strict();

@@ -6,6 +6,20 @@ export const ModelRef = ref.describe('a path to model.json / .onnx or builtin:<n
 export const DatasetRef = ref.describe('mnist, fashion-mnist, or a folder path');
 export const OutDir = z.string().min(1).max(4096);
 
+// fields several job configs share, so their limits are written once (the CLI reads its flag bounds from them)
+/** the seed of a random process; recorded with its results */
+export const Seed = z.number().int().min(0).max(2 ** 31 - 1);
+/** use the first N examples only */
+export const Limit = z.number().int().min(1);
+export const BatchSize = z.number().int().min(1).max(4096);
+export const Epochs = z.number().int().min(1).max(1000);
+export const Optimizer = z.enum(['sgd', 'adam']);
+export const LearningRate = z.number().positive().max(10);
+/** the learning rate over the whole run */
+export const Schedule = z.enum(['constant', 'cosine']);
+/** 'shift': random translations of up to 2 pixels, drawn from the seed */
+export const Augment = z.enum(['none', 'shift']);
+
 /**
  * A per-layer compression policy: what quantize writes (`policy.json`), what export reads (`--policy`).
  * bits 32 (or no entry) means the layer stays float.

@@ -143,6 +143,7 @@ export interface DatasetEntry {
   ref: string;
   name: string;
   classes: number;
+  /** sizes after val is carved out at the default fraction */
   train: number;
   val: number;
   test: number;

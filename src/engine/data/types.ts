@@ -1,3 +1,5 @@
+import type { DatasetEntry } from '../../shared/api';
+
 /** One side of a dataset: `n` examples, pixels NHWC in [0,1], one class id per example. */
 export interface Split {
   x: Float32Array;
@@ -93,15 +95,8 @@ export interface LoadOptions {
   valSeed?: number;
 }
 
-export interface BuiltinInfo {
-  ref: string;
-  name: string;
-  classes: number;
-  /** sizes after val is carved out at the default fraction */
-  train: number;
-  val: number;
-  test: number;
-}
+/** What the contract lists for a built-in dataset. */
+export type BuiltinInfo = DatasetEntry;
 
 /** Compact form the built-ins are built into and cached as: uint8 pixels, values 0..255. */
 export interface RawSplit {

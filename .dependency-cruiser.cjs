@@ -11,6 +11,13 @@ module.exports = {
       to: { path: '^src/(cli|server|main|preload|renderer)/' },
     },
     {
+      name: 'jobs-given-their-table',
+      comment: 'the job runner is handed the job table by its caller (service.ts); it may know the JobAnalysis type only',
+      severity: 'error',
+      from: { path: '^src/engine/jobs/' },
+      to: { path: '^src/engine/analyses/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'renderer-imports-only-shared',
       comment: 'the renderer talks only to the contract in src/shared (plus its own tree and browser-safe npm packages)',
       severity: 'error',

@@ -140,8 +140,10 @@ export interface ExportVerify {
   top1Reloaded: number | null;
   /** fraction of evaluated examples where the reloaded and simulated models agree on the top class */
   agreement: number;
-  /** max |output difference| over the evaluated examples */
+  /** max |output difference| over the evaluated examples (first output) */
   maxOutputDiff: number;
+  /** every output of the reloaded file against the simulated model */
+  outputs?: OutputAgreement[];
   n: number;
   /** the evaluation data, or 'random' when no dataset was known */
   data: string;

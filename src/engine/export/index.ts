@@ -14,6 +14,7 @@ import { buildPlan, carriedPolicy, readPolicy, type ParsedPolicy } from './plan'
 
 export { carriedPolicy } from './plan';
 import { writersOf } from '../formats';
+import { agreementOf } from '../models/agreement';
 import type { TfjsDtype } from '../formats/tfjs-layers/export';
 import { compareOutputs, gz, predictAll, tfPredictor, type ExportSession } from './verify';
 import type { ExportConfig, ExportFormat, ExportLayerReport, ExportReport, ExportResult } from '../../shared/api-export';
@@ -76,13 +77,14 @@ export async function openSession(cfg: { model: string; policy?: string | Parsed
     const batch = fixed ?? 256;
     if (fixed && n % fixed !== 0) n -= n % fixed;
     ctx.progress({ fraction: 0.08, stage: 'evaluating the simulated model' });
-    const simulated = await predictAll(x, n, ishape, tfPredictor(plan.run, ishape), ctx, batch);
+    const simulatedAll = await predictAll(x, n, ishape, tfPredictor(plan.run, ishape), ctx, batch);
+    const simulated = simulatedAll[0];
     const classes = n ? simulated.length / n : 1;
     return {
       source,
       plan,
       policyPath,
-      evalSet: { x, y, n, shape: ishape, data: dataRef ?? 'random', simulated, classes, batch },
+      evalSet: { x, y, n, shape: ishape, data: dataRef ?? 'random', simulated, simulatedAll, outputs: plan.run.outputs, classes, batch },
       dispose: () => {
         plan.dispose();
         source.dispose();
@@ -113,7 +115,14 @@ export async function exportTarget(s: ExportSession, format: ExportFormat, dir: 
   const tfjsDtype = opts.tfjsDtype ?? (s.plan.policy ? 'policy' : 'float32');
   const w = await writer.write(s, out, { metadata: metadataFor(s, format, format === 'tfjs' ? { tfjsDtype } : {}), tfjsDtype }, ctx);
   const v = await writer.verify(s, w, out, ctx);
-  const cmp = compareOutputs(s.evalSet, v.reloaded);
+  const cmp = compareOutputs(s.evalSet, v.reloaded[0]);
+  // every output of the reloaded file against the simulated model's
+  const outputs = s.evalSet.outputs.map((o, i) => {
+    const got = v.reloaded[i];
+    const ref = s.evalSet.simulatedAll[i];
+    if (!got || got.length !== ref.length) throw new UserError(`${format}: output ${o.name} did not come back from the written file (${got?.length ?? 0} values, want ${ref.length})`, w.files[0]);
+    return agreementOf({ name: o.name, shape: o.shape, reference: ref, candidate: got, n: s.evalSet.n });
+  });
   const layers: ExportLayerReport[] = s.plan.layers.map((l) => ({
     name: l.name,
     kind: l.kind,
@@ -137,6 +146,7 @@ export async function exportTarget(s: ExportSession, format: ExportFormat, dir: 
     verify: {
       maxAbsError: Math.max(0, ...layers.map((l) => l.maxAbsError)),
       ...cmp,
+      outputs,
       n: s.evalSet.n,
       data: s.evalSet.data,
       runtime: v.runtime,

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import * as tf from '../backend/tf';
 import type { RunContext } from '../core/context';
 import { throwIfCancelled } from '../core/context';
-import type { LoadedModel, Runnable } from '../models/model';
+import type { LoadedModel, ModelOutput, Runnable } from '../models/model';
 import type { ExportPlan } from './plan';
 import type { ExportVerify } from '../../shared/api-export';
 import { concatArrays } from '../core/arrays';
@@ -18,6 +18,9 @@ export interface EvalSet {
   data: string;
   /** the first output, row-major [n, classes] */
   simulated: Float32Array;
+  /** every output of the simulated model, in the model's order, row-major [n, …] */
+  simulatedAll: Float32Array[];
+  outputs: ModelOutput[];
   classes: number;
   /** examples per forward pass (a file with a fixed batch size gets that size) */
   batch: number;
@@ -45,38 +48,40 @@ export interface Written {
 /** What reloading the written files gave: per-layer max weight error and the first output on the eval inputs. */
 export interface Verified {
   errors: Map<string, number>;
-  reloaded: Float32Array;
+  /** every output, in the model's order (the first is what top-1 reads) */
+  reloaded: Float32Array[];
   runtime: string;
 }
 
 export const gz = (b: Uint8Array) => gzipSync(b, { level: 9 }).byteLength;
 
-export type Predictor = (xb: Float32Array, b: number) => Promise<Float32Array>;
+/** Every output of one batch, in the model's order, each row-major [b, …]. */
+export type Predictor = (xb: Float32Array, b: number) => Promise<Float32Array[]>;
 
-/** Runs a predictor over the eval inputs in batches; returns all outputs, row-major [n, classes]. */
-export async function predictAll(x: Float32Array, n: number, shape: number[], predict: Predictor, ctx?: RunContext, batch = 256): Promise<Float32Array> {
+/** Runs a predictor over the eval inputs in batches; returns every output, row-major [n, …]. */
+export async function predictAll(x: Float32Array, n: number, shape: number[], predict: Predictor, ctx?: RunContext, batch = 256): Promise<Float32Array[]> {
   const per = shape.reduce((a, b) => a * b, 1);
-  const outs: Float32Array[] = [];
+  const outs: Float32Array[][] = [];
   for (let s = 0; s < n; s += batch) {
     if (ctx) throwIfCancelled(ctx);
     const e = Math.min(n, s + batch);
     outs.push(await predict(x.subarray(s * per, e * per), e - s));
   }
-  return concatArrays(Float32Array, outs);
+  const k = outs[0]?.length ?? 1;
+  return Array.from({ length: k }, (_, i) => concatArrays(Float32Array, outs.map((o) => o[i] ?? new Float32Array(0))));
 }
 
-/** The first output of a runnable (a layers model or any Runnable), flattened per example. */
+/** Every output of a layers model or any Runnable, flattened per example. */
 export function tfPredictor(model: tf.LayersModel | Runnable, shape: number[]): Predictor {
   return async (xb, b) => {
-    const y = tf.tidy(() => {
+    const ys = tf.tidy(() => {
       const x = tf.tensor(xb, [b, ...shape]);
       const out = model instanceof tf.LayersModel ? (model.predict(x) as tf.Tensor | tf.Tensor[]) : Object.values(model.predictAll(x));
-      const first = Array.isArray(out) ? out[0] : out;
-      return first.reshape([b, -1]);
+      return (Array.isArray(out) ? out : [out]).map((t) => t.reshape([b, -1]));
     });
-    const d = (await y.data()) as Float32Array;
-    y.dispose();
-    return d;
+    const data = await Promise.all(ys.map(async (y) => (await y.data()) as Float32Array));
+    tf.dispose(ys);
+    return data;
   };
 }
 

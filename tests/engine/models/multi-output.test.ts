@@ -63,6 +63,9 @@ describe('multi-output models', () => {
 
       const ex = await exporter.run({ model: join(dir, 'two-heads-ptq'), formats: ['onnx'], out: join(dir, 'two-heads-onnx'), limit: 8 }, plainContext());
       const file = ex.reports[0].files[0];
+      // export's own verification covers every output
+      expect(ex.reports[0].verify.outputs?.map((o) => o.name)).toEqual(['cls', 'map']);
+      for (const o of ex.reports[0].verify.outputs!) expect(o.maxAbsDiff).toBeLessThan(1e-5);
       const proto = readOnnxFile(file).model;
       expect(proto.graph?.output?.map((o) => o.name)).toEqual(['cls', 'map']);
       expect(proto.graph?.node?.filter((n) => n.opType === 'DequantizeLinear')).toHaveLength(3);
@@ -117,6 +120,10 @@ describe('multi-output models', () => {
       const out = readOnnxFile(ex.reports[0].files[0]).model;
       expect(out.graph?.output?.map((o) => o.name)).toEqual(['probs', 'heatmap']);
       expect(ex.reports[0].verify.maxOutputDiff).toBeLessThan(1e-5);
+      expect(ex.reports[0].verify.outputs?.map((o) => [o.name, o.maxAbsDiff < 1e-5])).toEqual([
+        ['probs', true],
+        ['heatmap', true],
+      ]);
       // the re-exported file (NHWC input, ours) gives the original file's heatmap, still NCHW
       const s2 = await ortSession(new Uint8Array(readFileSync(ex.reports[0].files[0])), 'reexported');
       const again = await ortRunAll(s2, xs, [3, 6, 6, 1]);

@@ -7,7 +7,7 @@ import type { FormatModule } from '../format';
 import type { RunContext } from '../../core/context';
 import { planLayersModel } from '../../export/plan';
 import { maxAbs, predictAll, type ExportSession, type Verified, type Written } from '../../export/verify';
-import { ortPredict, ortSession } from '../../export/ort';
+import { ortRunAll, ortSession } from '../../export/ort';
 import { constantValues, encodeModel, readOnnxFile, tensorPayloadBytes } from './proto';
 import { exportOnnx } from './export';
 import { loadOnnxModel } from './load';
@@ -76,7 +76,11 @@ export async function verifyOnnxFile(s: ExportSession, w: Written, ctx: RunConte
   }
   const session = await ortSession(back.bytes, x.file);
   try {
-    const reloaded = await predictAll(s.evalSet.x, s.evalSet.n, s.evalSet.shape, (xb, b) => ortPredict(session, xb, [b, ...s.evalSet.shape]), ctx, s.evalSet.batch);
+    const run = async (xb: Float32Array, b: number) => {
+      const r = await ortRunAll(session, xb, [b, ...s.evalSet.shape]);
+      return session.outputNames.map((k) => r[k].data);
+    };
+    const reloaded = await predictAll(s.evalSet.x, s.evalSet.n, s.evalSet.shape, run, ctx, s.evalSet.batch);
     return { errors, reloaded, runtime: 'onnxruntime-node' };
   } finally {
     await session.release();

@@ -93,6 +93,10 @@ export interface PtqResult {
   /** examples and where they came from ('random' when no data was given) */
   n: number;
   data: string;
+  /** the split `outputs` and `top1` are measured on (a report: test) */
+  split: 'test' | 'random';
+  /** the split the per-layer map is measured on (it guides choices, e.g. --skip: val); null without perLayer */
+  perLayerSplit: 'val' | 'random' | null;
   seed: number;
   top1: { float: number; quantized: number } | null;
   /** float32 kernel bits over quantized kernel bits (biases and other weights excluded) */

@@ -55,10 +55,10 @@ function formatPtq(r: PtqResult): string {
   const q = r.layers.filter((l) => l.bits < 32);
   return [
     `ptq ${r.bits}-bit ${r.scheme} ${r.granularity}: ${q.length} of ${r.layers.length} weighted nodes of ${r.model} (${r.format}), kernels ${r.compressionRatio.toFixed(2)}× smaller`,
-    `output agreement with the float model on ${r.n} ${r.data === 'random' ? `seeded random inputs (seed ${r.seed})` : `test examples of ${r.data}`}:`,
+    `output agreement with the float model on ${r.n} ${r.data === 'random' ? `seeded random inputs (seed ${r.seed})` : `${r.split} examples of ${r.data}`}:`,
     table(rows),
     ...(r.layers.some((l) => l.alone)
-      ? ['each layer quantized alone (mean over outputs):', table([['layer', 'kind', 'params', 'weight rel err', 'cosine', 'rel err'], ...r.layers.filter((l) => l.alone).map((l) => [l.name, l.kind, String(l.params), err(l.weightRelError), f(l.alone!.cosine), err(l.alone!.relError)])])]
+      ? [`each layer quantized alone (mean over outputs, on ${r.perLayerSplit === 'val' ? `val examples of ${r.data}` : `seeded random inputs (seed ${r.seed + 1})`}):`, table([['layer', 'kind', 'params', 'weight rel err', 'cosine', 'rel err'], ...r.layers.filter((l) => l.alone).map((l) => [l.name, l.kind, String(l.params), err(l.weightRelError), f(l.alone!.cosine), err(l.alone!.relError)])])]
       : []),
     ...(r.top1 ? [`top-1 float ${pct(r.top1.float)}, quantized ${pct(r.top1.quantized)}`] : []),
     ...(r.modelPath ? [`out: ${r.modelPath} (+ policy.json; export uses it)`] : []),

@@ -39,8 +39,11 @@ export async function ptqPolicy(m: LoadedModel, c: Pick<PtqConfig, 'bits' | 'sch
   return { version: 1, layers, provenance: { method: 'ptq', bits: c.bits, scheme: c.scheme, granularity: c.granularity, seed: c.seed, model: m.ref } };
 }
 
-/** The inputs agreement is measured on: the test split of `data`, else seeded uniform [0, 1) values. */
-async function inputsFor(m: LoadedModel, c: PtqConfig): Promise<{ x: Float32Array; y: Uint8Array | null; n: number; shape: number[]; data: string }> {
+/**
+ * The inputs agreement is measured on: a split of `data` (test for the reported figures, val for the per-layer
+ * map, which is a selection aid), else seeded uniform [0, 1) values (another seed for the map).
+ */
+async function inputsFor<S extends 'test' | 'val'>(m: LoadedModel, c: PtqConfig, split: S): Promise<{ x: Float32Array; y: Uint8Array | null; n: number; shape: number[]; data: string; split: S | 'random' }> {
   const shape = m.inputShape.slice(1);
   if (shape.some((d) => d === null)) throw new UserError('post-training quantization needs a model with a fixed input size', m.path ?? m.ref);
   const ishape = shape as number[];
@@ -48,11 +51,12 @@ async function inputsFor(m: LoadedModel, c: PtqConfig): Promise<{ x: Float32Arra
   if (c.data) {
     const ds = await loadDataset(c.data);
     if (ds.shape.join('x') !== ishape.join('x')) throw new UserError(`model expects input ${ishape.join('×')} but dataset ${c.data} gives ${ds.shape.join('×')}`);
-    const n = Math.min(ds.test.n, c.limit);
-    return { x: ds.test.x.subarray(0, n * per), y: ds.test.y.subarray(0, n), n, shape: ishape, data: c.data };
+    const part = ds[split];
+    const n = Math.min(part.n, c.limit);
+    return { x: part.x.subarray(0, n * per), y: part.y.subarray(0, n), n, shape: ishape, data: c.data, split };
   }
-  const rng = makeRng(c.seed);
-  return { x: Float32Array.from({ length: c.limit * per }, () => rng()), y: null, n: c.limit, shape: ishape, data: 'random' };
+  const rng = makeRng(split === 'test' ? c.seed : c.seed + 1);
+  return { x: Float32Array.from({ length: c.limit * per }, () => rng()), y: null, n: c.limit, shape: ishape, data: 'random', split: 'random' };
 }
 
 /** Every output of `run` over the inputs, per output name, row-major [n, …]. */
@@ -120,7 +124,7 @@ export async function run(config: z.input<typeof Schema>, ctx: RunContext): Prom
     ctx.progress({ fraction: 0.1, stage: `quantizing ${Object.keys(policy.layers).length} kernels at ${c.bits} bits (${c.scheme}, ${c.granularity})` });
     const plan = await buildPlan(m, policy);
     try {
-      const inp = await inputsFor(m, c);
+      const inp = await inputsFor(m, c, 'test');
       const fixed = m.inputShape[0];
       const batch = fixed ?? 32;
       if (fixed && inp.n % fixed !== 0) throw new UserError(`the model takes batches of exactly ${batch}; --limit ${inp.n} is not a multiple of it`, m.path ?? m.ref);
@@ -139,17 +143,21 @@ export async function run(config: z.input<typeof Schema>, ctx: RunContext): Prom
         bits: l.bits,
         weightRelError: l.main >= 0 ? rel(l.weights[l.main].original, l.weights[l.main].values) : 0,
       }));
+      let perLayerSplit: PtqResult['perLayerSplit'] = null;
       if (c.perLayer) {
         // a label-free sensitivity map: each kernel quantized alone, every output compared with the float model
         const quantized = plan.layers.filter((l) => l.q);
+        const sel = await inputsFor(m, c, 'val');
+        const selRef = await collect((x) => m.predictAll(x), sel.x, sel.n, sel.shape, batch, ctx);
+        perLayerSplit = sel.split;
         for (const [i, l] of quantized.entries()) {
           throwIfCancelled(ctx);
           ctx.progress({ fraction: 0.6 + (0.3 * i) / quantized.length, stage: `layer ${l.name} alone` });
           const k = l.weights[l.main];
           const alone = await m.withWeights(new Map([[k.name, k.values]]));
           try {
-            const y = await collect((x) => alone.predictAll(x), inp.x, inp.n, inp.shape, batch, ctx);
-            const ag = m.outputs.map((o) => agreementOf({ name: o.name, shape: o.shape, reference: join32(ref.get(o.name) ?? []), candidate: join32(y.get(o.name) ?? []), n: inp.n }));
+            const y = await collect((x) => alone.predictAll(x), sel.x, sel.n, sel.shape, batch, ctx);
+            const ag = m.outputs.map((o) => agreementOf({ name: o.name, shape: o.shape, reference: join32(selRef.get(o.name) ?? []), candidate: join32(y.get(o.name) ?? []), n: sel.n }));
             layers.find((x) => x.name === l.name)!.alone = { cosine: ag.reduce((s, a) => s + a.cosine, 0) / ag.length, relError: ag.reduce((s, a) => s + a.relError, 0) / ag.length };
           } finally {
             alone.dispose();
@@ -171,7 +179,7 @@ export async function run(config: z.input<typeof Schema>, ctx: RunContext): Prom
         modelPath = await writeQuantized(plan, c, out);
       }
       ctx.progress({ fraction: 1, stage: 'done', metrics: { minCosine: Math.min(...outputs.map((o) => o.cosine)) } });
-      return { model: c.model, format: m.format, bits: c.bits, scheme: c.scheme, granularity: c.granularity, layers, outputs, n: inp.n, data: inp.data, seed: c.seed, top1, compressionRatio: qbits ? fbits / qbits : 1, out, modelPath, backend: backendName() };
+      return { model: c.model, format: m.format, bits: c.bits, scheme: c.scheme, granularity: c.granularity, layers, outputs, n: inp.n, data: inp.data, split: inp.split, perLayerSplit, seed: c.seed, top1, compressionRatio: qbits ? fbits / qbits : 1, out, modelPath, backend: backendName() };
     } finally {
       plan.dispose();
     }

@@ -48,7 +48,14 @@ export async function openSession(cfg: { model: string; policy?: string | Parsed
       policyPath = carried?.from ?? null;
     }
     ctx.progress({ fraction: 0.03, stage: 'quantizing under the policy' });
-    const plan = await buildPlan(source, policy);
+    let plan: Awaited<ReturnType<typeof buildPlan>>;
+    try {
+      plan = await buildPlan(source, policy);
+    } catch (e) {
+      // a policy the model carries but that does not fit it: say where it came from and how to ignore it
+      if (e instanceof UserError && cfg.policy === undefined && policyPath) throw new UserError(`${e.message.replace(/^.*?: (?=policy )/, '')} (--policy none ignores it)`, policyPath);
+      throw e;
+    }
     const shape = source.inputShape.slice(1);
     if (shape.some((d) => d === null)) throw new UserError('export needs a model with a fixed input size', source.path ?? source.ref);
     const ishape = shape as number[];

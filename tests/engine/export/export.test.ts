@@ -1,7 +1,7 @@
 // The done-when checks on builtin:lenet5-mnist under a mixed 4/8-bit uniform per-channel policy:
 // every target is written, reloaded by its consuming runtime and compared with the simulated model.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -11,7 +11,8 @@ import { run as diff } from '../../../src/engine/export/diff';
 import { readOnnxFile, DT } from '../../../src/engine/formats/onnx';
 import { readLayersModel } from '../../../src/engine/formats/tfjs-layers';
 import { readPacked } from '../../../src/engine/formats/packed';
-import { loadModel } from '../../../src/engine/models/io';
+import { builtinModelsDir, loadModel } from '../../../src/engine/models/io';
+import { expectUserError } from '../formats/fixtures';
 import { runOnModel } from '../../../src/engine/analyses/inspect';
 import type { ExportReport } from '../../../src/shared/api-export';
 
@@ -188,5 +189,28 @@ describe('export of a mixed 4/8-bit LeNet-5', () => {
     expect(d.b.top1).toBeGreaterThan(0.97);
     expect([d.split, d.n]).toEqual(['test', 300]);
     expect(d.layers.every((l) => l.maxAbsError! > 0 && l.relError! < 0.3)).toBe(true);
+  });
+});
+
+describe('the policy a model carries', () => {
+  it('is used without --policy; one that does not fit the model is a one-line error naming it; "none" ignores it', async () => {
+    const m = join(dir, 'carried');
+    cpSync(join(builtinModelsDir(), 'lenet5-mnist'), m, { recursive: true });
+    writeFileSync(join(m, 'policy.json'), JSON.stringify({ version: 1, layers: { fc1: { bits: 4 } } }));
+    const s = await openSession({ model: m, limit: 16 });
+    try {
+      expect(s.policyPath).toBe(join(m, 'policy.json'));
+      expect(s.plan.layers.filter((l) => l.q).map((l) => [l.name, l.bits])).toEqual([['fc1', 4]]);
+    } finally {
+      s.dispose();
+    }
+    writeFileSync(join(m, 'policy.json'), JSON.stringify({ version: 1, layers: { nope: { bits: 4 } } }));
+    await expectUserError(openSession({ model: m, limit: 16 }), join(m, 'policy.json'), /policy names layer "nope".*--policy none ignores it/);
+    const f = await openSession({ model: m, limit: 16, policy: 'none' });
+    try {
+      expect([f.policyPath, f.plan.layers.some((l) => l.q)]).toEqual([null, false]);
+    } finally {
+      f.dispose();
+    }
   });
 });

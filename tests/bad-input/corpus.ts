@@ -188,6 +188,9 @@ export function buildCorpus(root: string): BadCase[] {
   layers('Inf weight', /conv1\/bias contains Inf/, { bin: setF32(lenetBin, 150 + 2, -Infinity) });
   layers('unknown layer class', /FancyConv2D/, { json: (j) => (layerNamed(j, 'conv1').class_name = 'FancyConv2D') });
   layers('cyclic layer graph', /cycle|cyclic/i, { json: (j) => (layerNamed(j, 'conv1').inbound_nodes = [[['fc3', 0, 0, {}]]]) });
+  // found by scripts/fuzz.ts: tfjs looped forever on these
+  layers('layer without a name', /layer 4 of the topology has no name/, { json: (j) => (j.modelTopology.config.layers[4].name = null) });
+  layers('inbound reference that is no reference', /layer fc3: inbound_nodes is not a list/, { json: (j) => (layerNamed(j, 'fc3').inbound_nodes = [[[2 ** 53, 0, 0, {}]]]) });
   layers('weightsManifest not a list', /weightsManifest is not a list/, { json: (j) => (j.weightsManifest = { paths: ['weights.bin'] }) });
   layers('weight of no layer', /conv9\/bias .*belongs to no layer/, { json: (j) => (w0(j)[1].name = 'conv9/bias') });
 
@@ -215,6 +218,7 @@ export function buildCorpus(root: string): BadCase[] {
   graph('float16 NaN', /weight b contains NaN/, { storage: 'float16', values: { w: [1, 0, -1, 0.5, 2, 0, 0, 0, 1, -1, 1, 0.25], b: [0.1, NaN, 0.3] } });
   graph('uint8 quantization without a scale', /finite scale/, { storage: 'uint8', json: (j) => (j.weightsManifest[0].weights[0].quantization.scale = 'big') });
   graph('huge input dims', /too large|huge|2147483648/, { json: (j) => (node(j, 'x').attr.shape.shape.dim = [{ size: '-1' }, { size: String(2 ** 31) }]) });
+  graph('input dim that is no number', /input x has an invalid shape/, { json: (j) => (node(j, 'x').attr.shape.shape.dim[1] = { size: 'four' }) });
   graph('node without op', /node\[5\] has no name or op/, { json: (j) => delete node(j, 'out').op });
 
   // ---- ONNX: the PyTorch-style CNN of tests/engine/formats/onnx-fixtures.ts
@@ -248,6 +252,8 @@ export function buildCorpus(root: string): BadCase[] {
   });
   onnx('unknown op', /FrobnicateOp/, (m) => (onode(m, '/relu1/Relu').opType = 'FrobnicateOp'));
   onnx('input from no node', /nosuch/, (m) => (onode(m, '/relu1/Relu').input = ['nosuch']));
+  onnx('negative initializer dims', /initializer fc\.weight has invalid dims/, (m) => (init(m, 'fc.weight').dims = [3, -1]));
+  onnx('weight shape the converted layer refuses', /cannot convert the ONNX graph/, (m) => (onode(m, '/Flatten').input = ['ap']));
   onnx('no opset', /no opset_import/, (m) => (m.opsetImport = []));
   onnx('initializer with too few bytes', /conv2\.weight/, (m) => {
     const t = init(m, 'conv2.weight');

@@ -12,6 +12,10 @@ export function checkOnnxGraph(m: ModelProto, where: string): void {
   const producer = new Map<string, number>();
   nodes.forEach((n, k) => (n.output ?? []).forEach((o) => o && producer.set(o, k)));
   const given = new Set([...(g.input ?? []).map((i) => i.name ?? ''), ...(g.initializer ?? []).map((t) => t.name ?? '')]);
+  for (const t of g.initializer ?? []) {
+    const d = (t.dims ?? []).map(Number);
+    if (!d.every((x) => Number.isSafeInteger(x) && x >= 0)) throw new UserError(`initializer ${t.name} has invalid dims [${d}]`, where);
+  }
   const label = (k: number) => `${nodes[k].opType} ${nodes[k].name || `#${k}`}`;
   nodes.forEach((n, k) => {
     for (const i of n.input ?? []) {
@@ -19,6 +23,8 @@ export function checkOnnxGraph(m: ModelProto, where: string): void {
     }
   });
   for (const i of g.input ?? []) {
+    const all = (i.type?.tensorType?.shape?.dim ?? []).map((d) => Number(d.dimValue ?? 0));
+    if (all.some((v) => !Number.isSafeInteger(v))) throw new UserError(`input ${i.name} has invalid dims [${all}]`, where);
     const per = (i.type?.tensorType?.shape?.dim ?? []).slice(1).reduce((a, d) => a * Math.max(1, Number(d.dimValue ?? 1) || 1), 1);
     if (per > MAX_INPUT_ELEMENTS) throw new UserError(`input ${i.name} has ${per} elements per example, more than the ${MAX_INPUT_ELEMENTS} this tool will allocate`, where);
   }

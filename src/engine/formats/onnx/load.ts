@@ -7,10 +7,19 @@ import { ortRunAll, ortSession } from '../../export/ort';
 import { readOnnxFile } from './proto';
 import { onnxDims, onnxToLayers } from './import';
 import { concatArrays } from '../../core/arrays';
+import { UserError } from '../../core/errors';
+import { flat } from '../tfjs-weights';
 
 export async function loadOnnxModel(file: string, ref: string, name: string): Promise<LoadedModel> {
   const f = readOnnxFile(file);
-  const imp = onnxToLayers(f.model, f.file);
+  // tfjs's own errors (a weight shape a layer refuses, a zero-unit Dense) surface as one line naming the file
+  const asUserError = (what: string) => (e: unknown) => (e instanceof UserError ? e : new UserError(`${what}: ${flat(e)}`, f.file));
+  let imp: ReturnType<typeof onnxToLayers>;
+  try {
+    imp = onnxToLayers(f.model, f.file);
+  } catch (e) {
+    throw asUserError('cannot convert the ONNX graph to TensorFlow.js')(e);
+  }
   const session = await ortSession(f.bytes, f.file);
   const inputShape: (number | null)[] = [...imp.model.inputs[0].shape];
   // a file with a fixed batch size (tf2onnx often writes 1) is fed in chunks of that size
@@ -40,8 +49,17 @@ export async function loadOnnxModel(file: string, ref: string, name: string): Pr
   // how far the converted tfjs model is from ONNX Runtime on a few seeded random inputs, over every output
   const rng = makeRng(11);
   const probe = tf.tensor(Float32Array.from({ length: 4 * inputShape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1) }, () => rng()), [4, ...(inputShape.slice(1) as number[])]);
-  const viaOrt = await runOrt(probe);
-  const viaTf = outputList(imp.model.predict(probe));
+  let viaOrt: Map<string, Float32Array>;
+  let viaTf: tf.Tensor[];
+  try {
+    viaOrt = await runOrt(probe);
+    viaTf = outputList(imp.model.predict(probe));
+  } catch (e) {
+    probe.dispose();
+    imp.model.dispose();
+    await session.release();
+    throw asUserError('the model does not run on a probe batch')(e);
+  }
   let conversionMaxDiff = 0;
   imp.outputNames.forEach((k, i) => {
     const a = viaOrt.get(k);

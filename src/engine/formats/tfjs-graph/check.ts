@@ -18,8 +18,11 @@ export function checkGraphDef(nodes: GraphNodeDef[], file: string): void {
     if (n.input !== undefined && !(Array.isArray(n.input) && n.input.every((i) => typeof i === 'string'))) throw new UserError(`node ${n.name}: input is not a list of node names`, file);
     for (const i of n.input ?? []) if (!byName.has(source(i))) throw new UserError(`node ${n.name} takes input ${i}, which is no node of the graph`, file);
     if (n.op === 'Placeholder') {
-      const d = (n.attr?.shape as { shape?: { dim?: { size?: unknown }[] } } | undefined)?.shape?.dim ?? [];
-      const per = d.slice(1).reduce((a, x) => a * Math.max(1, Number(x.size ?? 1) || 1), 1);
+      const d = (n.attr?.shape as { shape?: { dim?: unknown } } | undefined)?.shape?.dim ?? [];
+      // a size is an integer (as a string or a number), -1 for free; tfjs turns anything else into NaN dims
+      const sizes = Array.isArray(d) ? d.map((x: { size?: unknown } | null) => (x && typeof x === 'object' ? Number(x.size ?? 0) : NaN)) : [NaN];
+      if (sizes.some((v) => !Number.isSafeInteger(v) || v < -1)) throw new UserError(`input ${n.name} has an invalid shape ${JSON.stringify(d).slice(0, 80)}`, file);
+      const per = sizes.slice(1).reduce((a, v) => a * Math.max(1, v), 1);
       if (per > MAX_INPUT_ELEMENTS) throw new UserError(`input ${n.name} has ${per} elements per example, more than the ${MAX_INPUT_ELEMENTS} this tool will allocate`, file);
     }
   }

@@ -24,7 +24,8 @@ function checkConsts(f: TfjsFile, nodes: GraphNodeDef[]): void {
     if (n.op !== 'Const') continue;
     const s = specs.get(n.name);
     if (!s) throw new UserError(`constant ${n.name} has no weight in the weights manifest`, f.file);
-    const dims = n.attr?.value?.tensor?.tensorShape?.dim;
+    const dims = n.attr?.value?.tensor?.tensorShape?.dim as unknown;
+    if (dims !== undefined && !Array.isArray(dims)) throw new UserError(`constant ${n.name}: tensorShape.dim is not a list`, f.file);
     if (dims) {
       const declared = dims.map((d) => Number(d.size ?? 0));
       if (declared.length !== s.shape.length || declared.some((d, i) => d !== s.shape[i]))

@@ -5,32 +5,54 @@ import { UserError } from '../../core/errors';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
 
-/** Names of the layers a layer reads from ([[name, node, tensor, kwargs], …] per inbound node). */
-function inboundNames(layer: Obj): string[] {
+/** Names of the layers a layer reads from: inbound_nodes is [[[name, node, tensor, kwargs?], …], …]. */
+function inboundNames(layer: Obj, name: string, file: string, where: string): string[] {
   const nodes = layer.inbound_nodes;
-  if (!Array.isArray(nodes)) return [];
+  if (nodes === undefined) return [];
+  const bad = () => new UserError(`${where}layer ${name}: inbound_nodes is not a list of [layer, node, tensor] references`, file);
+  if (!Array.isArray(nodes)) throw bad();
   const out: string[] = [];
   for (const node of nodes) {
-    if (!Array.isArray(node)) continue;
-    for (const ref of node) if (Array.isArray(ref) && typeof ref[0] === 'string') out.push(ref[0]);
+    if (!Array.isArray(node)) throw bad();
+    for (const ref of node) {
+      if (!isRef(ref)) throw bad();
+      out.push(ref[0]);
+    }
   }
   return out;
 }
 
+/** [name, nodeIndex, tensorIndex, …]: tfjs loops forever on a name that is not a string or an index that is no index. */
+const isRef = (ref: unknown): ref is [string, number, number] =>
+  Array.isArray(ref) && ref.length >= 3 && typeof ref[0] === 'string' && Number.isSafeInteger(ref[1]) && ref[1] >= 0 && Number.isSafeInteger(ref[2]) && ref[2] >= 0;
+
 /** A functional model's config (layers + inbound_nodes); nested models are checked too. */
-function checkConfig(config: Obj, file: string, where: string): void {
+function checkConfig(config: Obj, file: string, where: string, functional: boolean): void {
   const layers = config.layers;
-  if (!Array.isArray(layers)) return;
+  if (layers === undefined) return;
+  if (!Array.isArray(layers)) throw new UserError(`${where}the topology's layers is not a list`, file);
   const edges = new Map<string, string[]>();
-  for (const l of layers) {
-    if (!isObj(l)) throw new UserError(`${where}a layer of the topology is not an object`, file);
-    const name = typeof l.name === 'string' ? l.name : isObj(l.config) && typeof l.config.name === 'string' ? l.config.name : undefined;
-    if (name === undefined) continue; // Sequential layers may be unnamed: they have no inbound_nodes either
-    edges.set(name, inboundNames(l));
-    if (isObj(l.config) && Array.isArray(l.config.layers)) checkConfig(l.config, file, `${where}${name}: `);
-  }
+  layers.forEach((l: unknown, i) => {
+    if (!isObj(l)) throw new UserError(`${where}layer ${i} of the topology is not an object`, file);
+    // a functional model wires layers by their top-level name (tfjs loops forever without one); Sequential
+    // layers may be unnamed or named in their config only
+    const name = typeof l.name === 'string' ? l.name : !functional && isObj(l.config) && typeof l.config.name === 'string' ? l.config.name : undefined;
+    if (name === undefined) {
+      if (functional) throw new UserError(`${where}layer ${i} of the topology has no name`, file);
+      return;
+    }
+    if (functional && edges.has(name)) throw new UserError(`${where}two layers of the topology are named ${name}`, file);
+    edges.set(name, functional ? inboundNames(l, name, file, where) : []);
+    if (isObj(l.config) && Array.isArray(l.config.layers)) checkConfig(l.config, file, `${where}${name}: `, l.class_name !== 'Sequential');
+  });
   for (const [name, from] of edges) {
     for (const f of from) if (!edges.has(f)) throw new UserError(`${where}layer ${name} takes its input from ${f}, which is no layer of the model`, file);
+  }
+  for (const key of ['input_layers', 'output_layers']) {
+    const refs = config[key];
+    if (!functional || refs === undefined) continue;
+    if (!Array.isArray(refs) || !refs.every(isRef)) throw new UserError(`${where}${key} is not a list of [layer, node, tensor] references`, file);
+    for (const r of refs) if (!edges.has(r[0])) throw new UserError(`${where}${key} names ${r[0]}, which is no layer of the model`, file);
   }
   // iterative three-colour DFS: a grey node reached again closes a cycle
   const state = new Map<string, 1 | 2>();
@@ -58,5 +80,5 @@ function checkConfig(config: Obj, file: string, where: string): void {
 export function checkLayersTopology(topology: unknown, file: string): void {
   if (!isObj(topology)) return;
   const model = isObj(topology.model_config) ? topology.model_config : topology;
-  if (isObj(model.config)) checkConfig(model.config, file, '');
+  if (isObj(model.config)) checkConfig(model.config, file, '', model.class_name !== 'Sequential');
 }

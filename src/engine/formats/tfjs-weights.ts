@@ -1,7 +1,7 @@
 // The part both tfjs formats share: model.json + a weights manifest + binary shards. Every check here throws a
 // one-line UserError that names the offending file, before tfjs sees the data (its own errors are multi-line
 // and do not say which file is wrong).
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import * as tf from '../backend/tf';
 import { UserError } from '../core/errors';
@@ -186,9 +186,14 @@ export function stageFile(file: string, data: string | Uint8Array): string {
 export function sniffTfjsFormat(file: string): TfjsFormat | null {
   try {
     if (!existsSync(file) || !statSync(file).isFile()) return null;
-    const text = readFileSync(file, 'utf8');
-    if (!text.trimStart().startsWith('{')) return null;
-    return detectTfjsFormat(JSON.parse(text));
+    // look at the head first: a weight shard or an .onnx file is not read whole just to be turned down
+    const fd = openSync(file, 'r');
+    const head = Buffer.alloc(64);
+    const got = readSync(fd, head, 0, 64, 0);
+    closeSync(fd);
+    const start = head.subarray(0, got).toString('utf8').trimStart();
+    if (start && !start.startsWith('{')) return null;
+    return detectTfjsFormat(JSON.parse(readFileSync(file, 'utf8')));
   } catch {
     return null;
   }

@@ -316,6 +316,88 @@ Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Per-channel sums over the rows of x viewed as [rows, c], in double, split over the threads: returns
+// sum(a) and sum(a * (b - shift)) (b == nullptr: sum(a * a)).
+static void channelSums(const float* a, const float* b, const float* shift, int64_t rows, int64_t c, std::vector<double>& s1,
+                        std::vector<double>& s2) {
+  const int threads = rows * c >= PAR_MIN ? omp_get_max_threads() : 1;
+  std::vector<double> p1(size_t(threads * c), 0.0), p2(size_t(threads * c), 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    double* q1 = p1.data() + t * c;
+    double* q2 = p2.data() + t * c;
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+      const float* ar = a + r * c;
+      const float* br = b ? b + r * c : nullptr;
+      for (int64_t k = 0; k < c; k++) {
+        q1[k] += ar[k];
+        q2[k] += br ? double(ar[k]) * double(br[k] - shift[k]) : double(ar[k]) * double(ar[k]);
+      }
+    }
+  }
+  s1.assign(size_t(c), 0.0);
+  s2.assign(size_t(c), 0.0);
+  for (int t = 0; t < threads; t++)
+    for (int64_t k = 0; k < c; k++) s1[size_t(k)] += p1[size_t(t * c + k)], s2[size_t(k)] += p2[size_t(t * c + k)];
+}
+
+// moments(x, mean, variance): per-channel mean and (biased) variance over the last axis in one pass
+Napi::Value Moments(const Napi::CallbackInfo& info) {
+  const float* x = f32(info[0], "x");
+  float* mean = f32(info[1], "mean");
+  float* var = f32(info[2], "variance");
+  const int64_t c = int64_t(len(info[1]));
+  const int64_t rows = int64_t(len(info[0])) / c;
+  std::vector<double> s1, s2;
+  channelSums(x, nullptr, nullptr, rows, c, s1, s2);
+  for (int64_t k = 0; k < c; k++) {
+    const double m = s1[size_t(k)] / double(rows);
+    mean[k] = float(m);
+    var[k] = float(std::max(0.0, s2[size_t(k)] / double(rows) - m * m));
+  }
+  return info.Env().Undefined();
+}
+
+// bnTrainGrad(dy, x, mean, variance, gamma, eps, dx, dgamma, dbeta): gradients of training-mode batch norm
+// (batch statistics, their dependence on x included) in two passes:
+// dx = gamma rs (dy - sum(dy)/N - xhat sum(dy xhat)/N), dgamma = sum(dy xhat), dbeta = sum(dy)
+Napi::Value BnTrainGrad(const Napi::CallbackInfo& info) {
+  const float* dy = f32(info[0], "dy");
+  const float* x = f32(info[1], "x");
+  const float* mean = f32(info[2], "mean");
+  const float* var = f32(info[3], "variance");
+  const float* gamma = f32(info[4], "gamma");
+  const double eps = info[5].As<Napi::Number>().DoubleValue();
+  float* dx = f32(info[6], "dx");
+  float* dgamma = f32(info[7], "dgamma");
+  float* dbeta = f32(info[8], "dbeta");
+  const int64_t c = int64_t(len(info[2]));
+  const int64_t rows = int64_t(len(info[1])) / c;
+  std::vector<double> sdy, sdyxc;
+  channelSums(dy, x, mean, rows, c, sdy, sdyxc);
+  std::vector<float> a(static_cast<size_t>(c)), b(static_cast<size_t>(c)), d(static_cast<size_t>(c));
+  for (int64_t k = 0; k < c; k++) {
+    const double rs = 1.0 / std::sqrt(double(var[k]) + eps);
+    dgamma[k] = float(sdyxc[size_t(k)] * rs);
+    dbeta[k] = float(sdy[size_t(k)]);
+    // dx = a dy + b (x - mean) + d
+    a[size_t(k)] = float(gamma[k] * rs);
+    b[size_t(k)] = float(-gamma[k] * rs * rs * rs * sdyxc[size_t(k)] / double(rows));
+    d[size_t(k)] = float(-gamma[k] * rs * sdy[size_t(k)] / double(rows));
+  }
+  const float *A = a.data(), *B = b.data(), *D = d.data();
+#pragma omp parallel for schedule(static) if (rows * c >= PAR_MIN)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* g = dy + r * c;
+    const float* xr = x + r * c;
+    float* o = dx + r * c;
+    for (int64_t k = 0; k < c; k++) o[k] = A[k] * g[k] + B[k] * (xr[k] - mean[k]) + D[k];
+  }
+  return info.Env().Undefined();
+}
+
 // adam(param, grad, m, v, outParam, outM, outV, [lr, beta1, beta2, eps, 1 - beta1^t, 1 - beta2^t]):
 // tfjs's Adam update, one pass instead of a dozen tensor ops per variable; new buffers (tfjs variables may
 // share storage with other tensors, so nothing is updated in place)
@@ -371,6 +453,8 @@ void initEltwise(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
   exports.Set("reluGrad", Napi::Function::New(env, ReluGrad));
   exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
+  exports.Set("moments", Napi::Function::New(env, Moments));
+  exports.Set("bnTrainGrad", Napi::Function::New(env, BnTrainGrad));
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("momentum", Napi::Function::New(env, Momentum));
 }

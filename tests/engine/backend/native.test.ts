@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { loadAddon } from '../../../src/engine/backend/native';
 import { nativeCalls } from '../../../src/engine/backend/native/kernels';
+import { pooledBytes } from '../../../src/engine/backend/native/pool';
 import * as tf from '../../../src/engine/backend/tf';
 import { relativeL2, runOn, seeded, seededArray, TOLERANCE } from './helpers';
 
@@ -157,6 +158,31 @@ describe.skipIf(addon == null)(`native backend kernels match cpu${addon == null 
   });
 
   it.each([
+    [[4, 5, 3, 6], 0.7],
+    [[1, 7, 5, 3], 0],
+    [[9, 4], 3],
+  ] as const)('training-mode batch norm layer %j: output, gradients, moving statistics', async (shape, shift) => {
+    const f = (): tf.Tensor[] => {
+      const layer = tf.layers.batchNormalization({
+        momentum: 0.9,
+        gammaInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 1.5, seed: 3 }),
+        betaInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed: 4 }),
+      });
+      const x = tf.add(tf.mul(seeded([...shape], 40), 2), shift);
+      const w = seeded([...shape], 41);
+      const y = layer.apply(x, { training: true }) as tf.Tensor;
+      const vars = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, w)) as tf.Scalar, vars);
+      const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(layer.apply(t, { training: true }) as tf.Tensor, w)))(x);
+      const out = [y, dx, ...vars.map((v) => grads[v.name]), ...layer.nonTrainableWeights.map((v) => tf.clone(v.read()))];
+      const keep = out.map((t) => tf.clone(t));
+      layer.dispose();
+      return keep;
+    };
+    await expectSame(f, `bn layer ${shape}`, ['LayerLensMoments', 'LayerLensBatchNormTrainGrad', 'FusedBatchNorm']);
+  });
+
+  it.each([
     ['same shape', [2, 3, 4], [2, 3, 4]],
     ['trailing (bias) broadcast', [2, 3, 4], [4]],
     ['trailing block', [2, 3, 4], [1, 3, 4]],
@@ -250,6 +276,33 @@ describe.skipIf(addon == null)(`native backend kernels match cpu${addon == null 
       return out;
     };
     await expectSame(steps, kind, [kind]);
+  });
+
+  it('reuses the storage of disposed outputs, but never storage someone may still see', async () => {
+    await tf.setBackend('native');
+    const x = seeded([64, 64], 50);
+    // reuse: a disposed output's buffer comes back for the next output of that size
+    const a = tf.relu(x);
+    const bufA = (tf.backend() as unknown as { data: { get(id: object): { values: Float32Array } } }).data.get(a.dataId).values.buffer;
+    a.dispose();
+    expect(pooledBytes()).toBeGreaterThan(0);
+    const b = tf.neg(x);
+    expect((tf.backend() as unknown as { data: { get(id: object): { values: Float32Array } } }).data.get(b.dataId).values.buffer).toBe(bufA);
+    b.dispose();
+    // dataSync() hands out the storage itself: it must keep its values after the tensor is gone
+    const c = tf.relu(x);
+    const seen = c.dataSync();
+    const copy = Float32Array.from(seen);
+    c.dispose();
+    // a cpu kernel's view into an output (Slice returns a subarray) must outlive the output
+    const d = tf.abs(x);
+    const view = tf.slice(d, [0, 0], [8, 64]);
+    const viewCopy = Float32Array.from(x.dataSync().subarray(0, 8 * 64), Math.abs); // not d's storage: reading it would expose it
+    d.dispose();
+    const noise = Array.from({ length: 6 }, () => [tf.neg(x), tf.exp(x), tf.square(x)]).flat();
+    expect(Array.from(seen)).toEqual(Array.from(copy));
+    expect(Array.from(view.dataSync())).toEqual(Array.from(viewCopy));
+    tf.dispose([x, view, ...noise]);
   });
 
   it('leaves no tensors behind', async () => {

@@ -30,6 +30,18 @@ export interface NativeAddon {
     eps: number,
   ): void;
   reluGrad(dy: Float32Array, x: Float32Array, out: Float32Array): void;
+  moments(x: Float32Array, mean: Float32Array, variance: Float32Array): void;
+  bnTrainGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    gamma: Float32Array,
+    eps: number,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+  ): void;
   batchNormGrad(
     dy: Float32Array,
     x: Float32Array,

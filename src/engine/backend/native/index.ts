@@ -4,8 +4,10 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '../tf';
 import { loadAddon } from './addon';
 import { NATIVE, nativeKernelConfigs } from './kernels';
+import { registerNativeBatchNorm } from './batchnorm';
 import { registerNativeGradients } from './gradients';
 import { patchOptimizers } from './optimizers';
+import { expose, release } from './pool';
 
 export { loadAddon, NATIVE };
 
@@ -14,6 +16,27 @@ class NativeBackend extends MathBackendCPU {
     super();
     // the cpu backend's "looks like you are running in Node.js" banner does not apply here
     (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
+  // the caller gets the storage itself (no copy), so it may outlive the tensor: never reuse it
+  override readSync(dataId: object): ReturnType<MathBackendCPU['readSync']> {
+    const v = super.readSync(dataId);
+    expose(v);
+    return v;
+  }
+
+  override async read(dataId: object): ReturnType<MathBackendCPU['read']> {
+    const v = await super.read(dataId);
+    expose(v);
+    return v;
+  }
+
+  // storage of a disposed tensor goes back to the pool (pool.ts decides whether it may)
+  override disposeData(dataId: object, force = false): boolean {
+    const values = this.data.has(dataId) ? this.data.get(dataId)?.values : undefined;
+    const removed = super.disposeData(dataId, force);
+    if (removed && values != null && !this.data.has(dataId)) release(values);
+    return removed;
   }
 }
 
@@ -30,6 +53,7 @@ export function registerNativeBackend(): string | undefined {
     tf.registerKernel(k);
   }
   registerNativeGradients(addon);
+  registerNativeBatchNorm(addon);
   patchOptimizers(addon);
   return undefined;
 }

@@ -6,6 +6,9 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '../tf';
 import type { NativeAddon } from './addon';
+import { alloc, expose } from './pool';
+
+export { alloc };
 
 export const NATIVE = 'native';
 
@@ -26,13 +29,6 @@ function output(backend: unknown, shape: number[], values: Float32Array): tf.Ten
 
 const size = (shape: readonly number[]): number => tf.util.sizeFromShape(shape as number[]);
 
-/**
- * An output buffer the addon overwrites completely: not zero-filled first (Node's unsafe allocation, its
- * own ArrayBuffer, never a shared pool slab), which saves a pass over every output.
- */
-export function alloc(n: number): Float32Array {
-  return n === 0 ? new Float32Array(0) : new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n);
-}
 
 // ---- convolution -------------------------------------------------------------------------------------
 
@@ -358,8 +354,14 @@ export const nativeCalls = new Map<string, number>();
 export function nativeKernelConfigs(addon: NativeAddon): tf.KernelConfig[] {
   return tf.getKernelsForBackend('cpu').map((k) => {
     const make = NATIVE_KERNELS[k.kernelName];
-    const cpu = k.kernelFunc;
-    if (make == null) return { ...k, backendName: NATIVE };
+    // a cpu kernel may return a view of its input's storage (Slice does): such storage is never reused
+    const cpu: tf.KernelFunc = (args) => {
+      const out = k.kernelFunc(args);
+      const data = (args.backend as MathBackendCPU).data;
+      for (const t of Array.isArray(out) ? out : [out]) expose(data.get(t.dataId)?.values);
+      return out;
+    };
+    if (make == null) return { ...k, backendName: NATIVE, kernelFunc: cpu };
     const impl = make(addon);
     const name = k.kernelName;
     const kernelFunc: tf.KernelFunc = (args) => {

@@ -19,6 +19,7 @@ import { modelNodes } from '../../models/nodes';
 import { writeLayersModel } from '../../formats/tfjs-layers';
 import { writeTfjsExport } from '../../formats/tfjs-layers/export';
 import { graphSource } from '../../formats/tfjs-graph';
+import { encodeModel, exportOnnx } from '../../formats/onnx';
 import { PtqConfig as Schema, type PtqLayer, type PtqResult } from '../../../shared/api-export';
 import type { z } from 'zod';
 import { concatArrays } from '../../core/arrays';
@@ -101,12 +102,21 @@ const rel = (a: Float32Array, b: Float32Array) => {
   return s > 0 ? Math.sqrt(d / s) : Math.sqrt(d);
 };
 
-/** Writes the quantized (simulated) model: same format family, its policy in the metadata and in policy.json. */
+/**
+ * Writes the quantized model in the source's format, its policy in the metadata and in policy.json: tfjs models
+ * as their simulated float weights (export then stores the codes), ONNX files as QDQ ONNX (deployable as is).
+ */
 async function writeQuantized(plan: ExportPlan, c: PtqConfig, out: string): Promise<string> {
   mkdirSync(out, { recursive: true });
   const policy = plan.policy!;
   writeFileSync(join(out, 'policy.json'), JSON.stringify(policy, null, 2));
   const metadata = { layerlens: { ...((plan.source.metadata?.layerlens as object | undefined) ?? {}), ptq: { ...c, out: undefined }, policy } };
+  if (plan.model && plan.source.format === 'onnx') {
+    const ex = exportOnnx(plan.model, plan.layers, 'qdq', { 'layerlens.metadata': JSON.stringify(metadata) }, plan.source.outputs.map((o) => o.name));
+    const file = join(out, 'model.onnx');
+    writeFileSync(file, encodeModel(ex.model));
+    return file;
+  }
   if (plan.model) return writeLayersModel(plan.model, out, metadata);
   const f = plan.source.graph ? graphSource(plan.source.graph) : undefined;
   if (!f) throw new UserError('cannot write this model back (no tfjs artifacts)', plan.source.path ?? plan.source.ref);

@@ -122,8 +122,11 @@ describe('post-training quantization of any model', () => {
       expect(r.outputs[0].relError).toBeGreaterThan(0); // the weights did change
       expect(r.outputs[0].top1Agreement).toBeGreaterThanOrEqual(0.9);
 
+      // an ONNX model comes back as ONNX: QDQ int8, its policy in its metadata
+      expect(r.modelPath).toBe(join(qdir, 'model.onnx'));
       const edir = join(dir, 'torch-onnx');
-      const ex = await exporter.run({ model: qdir, formats: ['onnx'], out: edir, limit: 16 }, plainContext());
+      const ex = await exporter.run({ model: r.modelPath!, formats: ['onnx'], out: edir, limit: 16 }, plainContext());
+      expect(ex.policy).toBe(r.modelPath);
       // the folder PTQ wrote carries its policy: export stores those kernels as int8 codes without being told
       expect(ex.reports[0].layers.filter((l) => l.storage === 'int8').map((l) => l.name)).toEqual(r.layers.filter((l) => l.bits === 8).map((l) => l.name));
       expect(ex.reports[0].verify.maxOutputDiff).toBeLessThan(1e-4);

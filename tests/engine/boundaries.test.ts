@@ -35,7 +35,7 @@ describe('import boundaries (dependency-cruiser)', () => {
     expect(r.status).toBe(0);
   });
 
-  it('fails on an engine→cli import, a renderer→engine import, a runner that imports its table, and an import cycle', () => {
+  it('fails on each broken rule: engine→cli, renderer→engine, renderer→node:fs, shared→engine, runner→its table, a cycle', () => {
     write('tsconfig.web.json', JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@shared/*': ['src/shared/*'] } } }));
     write('src/cli/flags.ts', 'export const flag = 1;\n');
     write('src/shared/api.ts', 'export const api = 1;\n');
@@ -47,11 +47,15 @@ describe('import boundaries (dependency-cruiser)', () => {
     write('src/engine/analyses/types.ts', 'export interface JobAnalysis { kind: string }\n');
     write('src/engine/jobs/runner.ts', "import type { JobAnalysis } from '../analyses/types';\nimport { jobAnalyses } from '../analyses/registry';\nexport const t: JobAnalysis[] = [];\nexport const j = jobAnalyses;\n");
     write('src/renderer/src/view.ts', "import { ok } from '../../engine/core/ok';\nimport { api } from '@shared/api';\nexport const v = ok + api;\n");
+    write('src/renderer/src/disk.ts', "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n");
+    write('src/shared/leak.ts', "import { ok } from '../engine/core/ok';\nexport const l = ok;\n");
     const r = cruise(tmp);
     expect(r.status).not.toBe(0);
     expect(r.out).toMatch(/engine-imports-no-host: src\/engine\/core\/leak\.ts → src\/cli\/flags\.ts/);
     expect(r.out).toMatch(/renderer-imports-only-shared: src\/renderer\/src\/view\.ts → src\/engine\/core\/ok\.ts/);
     expect(r.out).toMatch(/no-circular: src\/engine\/a\.ts →/);
+    expect(r.out).toMatch(/renderer-browser-safe-packages: src\/renderer\/src\/disk\.ts → fs\b/);
+    expect(r.out).toMatch(/shared-imports-nothing-local-but-shared: src\/shared\/leak\.ts → src\/engine\/core\/ok\.ts/);
     expect(r.out).toMatch(/jobs-given-their-table: src\/engine\/jobs\/runner\.ts → src\/engine\/analyses\/registry\.ts/);
     // the allowed edges are not reported
     expect(r.out).not.toMatch(/core\/ok\.ts → src\/shared/);

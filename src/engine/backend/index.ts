@@ -63,9 +63,10 @@ async function decide(order: readonly BackendChoice[], strict: boolean): Promise
   for (const choice of order) {
     const why = await tryActivate(choice);
     if (why == null) {
-      // the fast path is optional but should not go missing silently: say why, once per process
+      // the fast path is optional but should not go missing silently: say why, once per process, to a person
+      // (a terminal); scripts read stderr as one error line, and results record the backend anyway
       const native = failures.find((f) => f.startsWith('native: '));
-      if (native != null && !saidWhyNotNative) {
+      if (native != null && !saidWhyNotNative && process.stderr.isTTY) {
         saidWhyNotNative = true;
         process.stderr.write(`LayerLens: no native backend (${native.slice(8)}); using ${choice}\n`);
       }

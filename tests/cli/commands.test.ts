@@ -4,6 +4,7 @@ import { PNG } from 'pngjs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AUTO_BACKEND } from '../engine/backend/auto';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/layerlens.mjs');
@@ -33,13 +34,13 @@ describe('CLI commands (real engine, JSON output)', () => {
     const m = j.metrics.confusion as number[][];
     expect(m.flat().reduce((a, b) => a + b, 0)).toBe(2000);
     expect(m.reduce((s, row, c) => s + row[c], 0) / 2000).toBeCloseTo(j.metrics.top1, 12);
-    expect(j.backend).toBe('wasm');
+    expect(j.backend).toBe(AUTO_BACKEND);
   });
 
   it('eval --split val: the val images carved from train, as text with per-class accuracy and the confusion matrix', () => {
     const r = cli('eval', 'builtin:lenet5-mnist', '--data', 'mnist', '--split', 'val', '--metrics', 'top1,perClass,confusion');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^top-1 \d+\.\d\d % on 800 val images \(backend wasm\)\nper class:\n/);
+    expect(r.stdout).toMatch(new RegExp(`^top-1 \\d+\\.\\d\\d % on 800 val images \\(backend ${AUTO_BACKEND}\\)\\nper class:\\n`));
     expect(r.stdout).toContain('confusion (rows: true class, columns: predicted):');
     expect(r.stdout.trim().split('\n')).toHaveLength(1 + 1 + 10 + 1 + 10);
     const bad = cli('eval', 'builtin:lenet5-mnist', '--data', 'mnist', '--split', 'train');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readOnnxFile } from '../../src/engine/formats/onnx';
+import { AUTO_BACKEND } from '../engine/backend/auto';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/layerlens.mjs');
@@ -40,7 +41,7 @@ describe('layerlens export / diff', () => {
     const dj = JSON.parse(d.stdout);
     expect(dj.layers.find((l: { name: string }) => l.name === 'fc1')).toMatchObject({ bitsA: 32, bitsB: 4, paramsA: 48120, paramsB: 48120 });
     expect(dj.b.format).toBe('onnx');
-    expect(dj.backend).toBe('wasm');
+    expect(dj.backend).toBe(AUTO_BACKEND);
   });
 
   it('a quantized folder carries its policy: export without --policy writes its codes (quantize, ptq); --policy none writes float', () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AUTO_BACKEND } from '../engine/backend/auto';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/layerlens.mjs');
@@ -19,7 +20,7 @@ describe('layerlens sensitivity / quantize', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.baseline).toBeGreaterThan(0.95);
-    expect(j.backend).toBe('wasm');
+    expect(j.backend).toBe(AUTO_BACKEND);
     expect(j.layers.map((l: { name: string }) => l.name)).toEqual(['conv1', 'conv2', 'fc1', 'fc2', 'fc3']);
     for (const l of j.layers) expect(Object.keys(l.bits)).toEqual(['2', '8']);
     expect([j.split, j.n, j.metric]).toEqual(['val', 300, 'top1']);
@@ -42,7 +43,7 @@ describe('layerlens sensitivity / quantize', () => {
     const j = JSON.parse(r.stdout);
     for (const k of ['method', 'policy', 'baseline', 'quantized', 'compressionRatio', 'steps', 'episodes']) expect(j).toHaveProperty(k);
     expect(j.policy).toEqual({ conv1: 6, conv2: 6, fc1: 6, fc2: 6, fc3: 6 });
-    expect(j.backend).toBe('wasm');
+    expect(j.backend).toBe(AUTO_BACKEND);
     expect(j.steps).toHaveLength(1);
     expect(j.compressionRatio).toBeGreaterThan(5);
     expect(j.compressionRatio).toBeLessThan(32 / 6);

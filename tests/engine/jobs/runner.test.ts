@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvalResult, JobEvent } from '../../../src/shared/api';
 import { createService, type Service } from '../../../src/engine/service';
+import { AUTO_BACKEND } from '../backend/auto';
 
 let service: Service;
 const events: JobEvent[] = [];
@@ -24,7 +25,7 @@ describe('job runner (worker threads) through the service', () => {
     const result = rec.result as EvalResult;
     expect([result.split, result.n]).toEqual(['test', 500]);
     expect(result.metrics.top1).toBeGreaterThan(0.95);
-    expect(result.backend).toBe('wasm');
+    expect(result.backend).toBe(AUTO_BACKEND);
     const mine = events.filter((e) => e.id === id);
     expect(mine[0].status).toBe('running');
     expect(mine.at(-1)!.status).toBe('done');

@@ -12,12 +12,13 @@ import { loadModel } from '../../../../src/engine/models/io';
 import { run, shiftBatch, type TrainConfig } from '../../../../src/engine/analyses/train';
 import { top1 } from '../../../../src/engine/analyses/eval';
 import { TrainConfig as TrainSchema } from '../../../../src/shared/api';
+import { AUTO_BACKEND } from '../../backend/auto';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'll-train-'));
 const cfg = (c: Partial<TrainConfig> & Pick<TrainConfig, 'arch' | 'data' | 'epochs'>): TrainConfig => TrainSchema.parse(c) as TrainConfig;
 
 beforeAll(async () => {
-  expect(await initBackend()).toBe('wasm');
+  expect(await initBackend()).toBe(AUTO_BACKEND);
 });
 
 describe('shiftBatch', () => {
@@ -46,7 +47,7 @@ describe('train', () => {
     expect(r.history[2].valTop1).toBeGreaterThan(before.top1 + 0.25);
     expect(r.top1).toBeGreaterThan(0.6);
     expect(r.n).toBe(10_000);
-    expect(r.backend).toBe('wasm');
+    expect(r.backend).toBe(AUTO_BACKEND);
     // progress is monotone and ends at 1
     expect(fractions.every((f, i) => i === 0 || f >= fractions[i - 1])).toBe(true);
     expect(fractions.at(-1)).toBe(1);

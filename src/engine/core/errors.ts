@@ -10,7 +10,8 @@
 export class UserError extends Error {
   readonly file?: string;
   constructor(message: string, file?: string) {
-    super(file ? `${file}: ${message}` : message);
+    // one line whatever the file held: names read from a damaged file may carry newlines or terminal escapes
+    super((file ? `${file}: ${message}` : message).replace(/[\u0000-\u001f\u007f]+/g, ' '));
     this.name = 'UserError';
     this.file = file;
   }

@@ -233,7 +233,12 @@ export function readPacked(path: string): { file: string; header: PackedHeader; 
       codebook: e.kind === 'codebook' ? new Float32Array(words(e.codebook, 'codebook')) : undefined,
       levels: e.levels ?? 0,
     };
-    return { entry: e, values: dequantize(q), q };
+    try {
+      return { entry: e, values: dequantize(q), q };
+    } catch (err) {
+      // a spec the quantizer does not know (method, axis, levels) is a corrupt header
+      throw new UserError(`weight ${e.name}: cannot decode its codes (${flat(err, 120)})`, file);
+    }
   });
   return { file, header, tensors };
 }

@@ -19,8 +19,10 @@ export function checkGraphDef(nodes: GraphNodeDef[], file: string): void {
     for (const i of n.input ?? []) if (!byName.has(source(i))) throw new UserError(`node ${n.name} takes input ${i}, which is no node of the graph`, file);
     if (n.op === 'Placeholder') {
       const d = (n.attr?.shape as { shape?: { dim?: unknown } } | undefined)?.shape?.dim ?? [];
-      // a size is an integer (as a string or a number), -1 for free; tfjs turns anything else into NaN dims
-      const sizes = Array.isArray(d) ? d.map((x: { size?: unknown } | null) => (x && typeof x === 'object' ? Number(x.size ?? 0) : NaN)) : [NaN];
+      // a size is an integer (as a string or a number), -1 for free; tfjs turns anything else, a missing size
+      // included, into NaN dims
+      const size = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : NaN);
+      const sizes = Array.isArray(d) ? d.map((x: { size?: unknown } | null) => (x && typeof x === 'object' ? size(x.size) : NaN)) : [NaN];
       if (sizes.some((v) => !Number.isSafeInteger(v) || v < -1)) throw new UserError(`input ${n.name} has an invalid shape ${JSON.stringify(d).slice(0, 80)}`, file);
       const per = sizes.slice(1).reduce((a, v) => a * Math.max(1, v), 1);
       if (per > MAX_INPUT_ELEMENTS) throw new UserError(`input ${n.name} has ${per} elements per example, more than the ${MAX_INPUT_ELEMENTS} this tool will allocate`, file);

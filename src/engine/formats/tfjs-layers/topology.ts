@@ -13,7 +13,7 @@ function inboundNames(layer: Obj, name: string, file: string, where: string): st
   if (!Array.isArray(nodes)) throw bad();
   const out: string[] = [];
   for (const node of nodes) {
-    if (!Array.isArray(node)) throw bad();
+    if (!Array.isArray(node) || node.length === 0) throw bad();
     for (const ref of node) {
       if (!isRef(ref)) throw bad();
       out.push(ref[0]);
@@ -47,6 +47,17 @@ function checkConfig(config: Obj, file: string, where: string, functional: boole
   });
   for (const [name, from] of edges) {
     for (const f of from) if (!edges.has(f)) throw new UserError(`${where}layer ${name} takes its input from ${f}, which is no layer of the model`, file);
+  }
+  // a reference's node index must name a node the referenced layer has (one per inbound node; an input layer has
+  // one): tfjs waits forever for a node that never comes
+  const nodeCount = new Map<string, number>();
+  for (const l of layers as Obj[]) if (typeof l.name === 'string') nodeCount.set(l.name, Math.max(1, Array.isArray(l.inbound_nodes) ? l.inbound_nodes.length : 0));
+  if (functional) {
+    for (const l of layers as Obj[]) {
+      for (const node of (l.inbound_nodes ?? []) as [string, number, number][][]) {
+        for (const r of node) if (r[1] >= nodeCount.get(r[0])!) throw new UserError(`${where}layer ${String(l.name)} reads node ${r[1]} of ${r[0]}, which has ${nodeCount.get(r[0])}`, file);
+      }
+    }
   }
   for (const key of ['input_layers', 'output_layers']) {
     const refs = config[key];

@@ -48,7 +48,8 @@ function storedBytes(m: LoadedModel, costs: LayerCost[]): Map<string, number> {
     const owner = new Map<string, string>();
     for (const c of costs) for (const w of c.weights) owner.set(w.name, c.name);
     for (const e of f.specs) {
-      const layer = owner.get(e.name) ?? e.name.split('/')[0];
+      // a kernel stored as codes × per-channel scales (formats/tfjs-graph/qdq.ts) belongs to its kernel's layer
+      const layer = owner.get(e.name) ?? owner.get(e.name.replace(/\/ll_(codes|scales)$/, '')) ?? e.name.split('/')[0];
       out.set(layer, (out.get(layer) ?? 0) + (entryBytes(e) ?? 0));
     }
     return out;

@@ -135,7 +135,7 @@ export function layersCosts(model: tf.LayersModel, prefix = ''): LayerCost[] {
 
 // ---- graph models ----
 
-const CONV_OPS = new Set(['Conv2D', 'FusedConv2D', 'Conv3D']);
+const CONV_OPS = new Set(['Conv2D', 'FusedConv2D', '_FusedConv2D', 'Conv3D']);
 const DEPTHWISE_OPS = new Set(['DepthwiseConv2dNative', 'DepthwiseConv2d', 'FusedDepthwiseConv2dNative']);
 const MATMUL_OPS = new Set(['MatMul', 'BatchMatMul', 'BatchMatMulV2', '_FusedMatMul']);
 const BIAS_OPS = new Set(['BiasAdd', 'Add', 'AddV2']);
@@ -177,10 +177,29 @@ async function probeShapes(graph: tf.GraphModel, names: string[]): Promise<{ sha
  * a fused op or of a BiasAdd/Add that is their only consumer; any other op reading float weights (more than
  * one element) becomes a layer of its own with 0 MACs (FusedBatchNorm: one per output element).
  */
+const storedKernels = new WeakMap<tf.GraphModel, Map<string, tf.Tensor>>();
+
+/** codes × scales of a stored kernel, computed once per model and kept while the model lives. */
+function storedKernel(graph: tf.GraphModel, name: string, codes: tf.Tensor, scales: tf.Tensor): tf.Tensor {
+  let m = storedKernels.get(graph);
+  if (!m) storedKernels.set(graph, (m = new Map()));
+  let t = m.get(name);
+  if (!t || t.isDisposed) m.set(name, (t = tf.keep(tf.mul(codes, scales))));
+  return t;
+}
+
 export async function graphCosts(graph: tf.GraphModel, nodes: GraphNodeDef[]): Promise<LayerCost[]> {
-  const tensors = graph.weights;
+  const tensors: Record<string, tf.Tensor[]> = { ...graph.weights };
   const byName = new Map(nodes.map((n) => [n.name, n]));
-  const isWeight = (name: string) => byName.get(name)?.op === 'Const' && !!tensors[name]?.[0];
+  // kernels stored as codes × per-channel scales (formats/tfjs-graph/qdq.ts) count as the weight they compute
+  const parts = new Map<string, string[]>();
+  for (const n of nodes) {
+    const ins = (n.input ?? []).map(inputNode);
+    if (n.op !== 'Mul' || ins.length !== 2 || ins[0] !== `${n.name}/ll_codes` || ins[1] !== `${n.name}/ll_scales` || !tensors[ins[0]]?.[0] || !tensors[ins[1]]?.[0]) continue;
+    tensors[n.name] = [storedKernel(graph, n.name, tensors[ins[0]][0], tensors[ins[1]][0])];
+    parts.set(n.name, ins);
+  }
+  const isWeight = (name: string) => (byName.get(name)?.op === 'Const' || parts.has(name)) && !!tensors[name]?.[0];
   const isFloatWeight = (name: string) => isWeight(name) && tensors[name][0].dtype === 'float32' && tensors[name][0].size > 1;
   const consumers = new Map<string, GraphNodeDef[]>();
   for (const n of nodes) {for (const i of n.input ?? []) {
@@ -213,12 +232,12 @@ export async function graphCosts(graph: tf.GraphModel, nodes: GraphNodeDef[]): P
     }
     // a weight shared by several ops counts in the params of the first only
     const owned = ws.filter((w) => !claimed.has(w));
-    ws.forEach((w) => claimed.add(w));
+    ws.forEach((w) => [w, ...(parts.get(w) ?? [])].forEach((x) => claimed.add(x)));
     pending.push({ node: n, weights: ws.map(ref), main: 0, reportAs, owned });
   }
   const kernelNodes = new Set(pending.map((p) => p.node));
   for (const n of nodes) {
-    if (n.op === 'Const' || kernelNodes.has(n)) continue;
+    if (n.op === 'Const' || kernelNodes.has(n) || parts.has(n.name)) continue;
     const ws = (n.input ?? []).map(inputNode).filter((i) => isFloatWeight(i) && !claimed.has(i));
     if (ws.length === 0) continue;
     ws.forEach((w) => claimed.add(w));

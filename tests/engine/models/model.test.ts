@@ -60,5 +60,24 @@ describe('one model abstraction', () => {
     expect(ex.reports[0].layers[0]).toMatchObject({ name: 'conv', bits: 4, storage: 'uint8' });
     expect(ex.reports[0].verify.maxOutputDiff).toBeLessThan(1e-5);
     await expectUserError(exporter.run({ model: join(dir, 'q'), formats: ['onnx'], out: join(dir, 'onnx'), limit: 3 }, plainContext()), join(dir, 'q', 'model.json'), /ONNX export is written from a layer topology; this tfjs-graph model has none/);
+
+    // per channel: codes × per-channel scales inside the graph, exact, and read back as the same kernel
+    const pc = await ptq({ model: file, bits: 4, granularity: 'per-channel', limit: 3, out: join(dir, 'pc') }, plainContext());
+    const ex2 = await exporter.run({ model: join(dir, 'pc'), formats: ['tfjs'], out: join(dir, 'pc-tfjs'), limit: 3 }, plainContext());
+    expect(ex2.reports[0].layers[0]).toMatchObject({ name: 'conv', bits: 4, storage: 'uint8 codes × per-channel scales', flags: [], maxAbsError: 0 });
+    expect(ex2.reports[0].layers[0].bytes).toBe(72 + 4 * 4); // one byte per code, four float32 scales
+    expect(ex2.reports[0].verify.maxOutputDiff).toBeLessThan(1e-6);
+    const back = await loadModel(join(dir, 'pc-tfjs'));
+    try {
+      const nodes = await modelNodes(back);
+      expect(nodes.map((n) => [n.name, n.kind, n.weights.map((w) => w.name)])).toEqual([['conv', 'Conv2D', ['f']]]);
+      const sim = await loadModel(join(dir, 'pc'));
+      const q = (await modelNodes(sim)).find((n) => n.name === 'conv')!.weights[0].value().dataSync();
+      expect(Array.from(nodes[0].weights[0].value().dataSync())).toEqual(Array.from(q));
+      sim.dispose();
+      expect(pc.layers[0].weightRelError).toBeGreaterThan(0);
+    } finally {
+      back.dispose();
+    }
   });
 });

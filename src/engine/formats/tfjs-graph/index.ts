@@ -1,6 +1,7 @@
 // TensorFlow.js graph models (format "graph-model", a GraphDef as JSON). Float16 and affine uint8/uint16 weight
 // storage is accepted; tfjs dequantizes it on load. Written back (export target `tfjs`) with the same graph and
-// the plan's weights, quantized kernels stored on their own grid where the manifest can.
+// the plan's weights: per-tensor kernels on their own grid in the manifest, per-channel ones as codes × scales
+// (qdq.ts).
 import * as tf from '../../backend/tf';
 import { UserError } from '../../core/errors';
 import type { TfjsFile } from '../tfjs-weights';
@@ -14,6 +15,7 @@ import { predictAll, tfPredictor } from '../../export/verify';
 import { sniffTfjsFormat } from '../tfjs-weights';
 import { writeTfjsExport } from '../tfjs-layers/export';
 import { tfjsWritten, weightErrors } from '../tfjs-layers';
+import { CODES, SCALES, dequantizeStored, perChannelArtifacts } from './qdq';
 
 export { graphNodes, inputNode, type GraphAttr, type GraphNodeDef } from './graphdef';
 
@@ -123,7 +125,16 @@ export function wrapGraphModel(graph: tf.GraphModel, f: TfjsFile, opts: { ref: s
     predict: (x) => firstOf(run.predictAll(x)),
     predictAll: run.predictAll,
     async withWeights(values) {
-      const r = replaceWeightData(f.artifacts, values);
+      // a kernel stored as codes × scales takes the new values as its codes, times scales of 1
+      const mapped = new Map(values);
+      for (const [name, v] of values) {
+        const sc = f.specs.find((x) => x.name === name + SCALES);
+        if (!f.specs.some((x) => x.name === name) && sc) {
+          mapped.set(name + CODES, v);
+          mapped.set(name + SCALES, new Float32Array(sc.shape.reduce((a, b) => a * b, 1)).fill(1));
+        }
+      }
+      const r = replaceWeightData(f.artifacts, mapped);
       return graphRunnable(await graphFromArtifacts({ ...f.artifacts, weightSpecs: r.specs, weightData: r.data }, f.file), true);
     },
     dispose: () => graph.dispose(),
@@ -144,13 +155,27 @@ export const tfjsGraphFormat: FormatModule = {
   canWrite: (plan) => !plan.model && !!plan.source.graph && !!graphSource(plan.source.graph),
   async write(s, dir, opts) {
     const f = graphSource(s.plan.source.graph!)!;
-    return tfjsWritten(await writeTfjsExport(s.plan, f.artifacts, dir, opts.tfjsDtype ?? 'float32', opts.metadata));
+    const dtype = opts.tfjsDtype ?? 'float32';
+    if (dtype !== 'policy') return tfjsWritten(await writeTfjsExport(s.plan, f.artifacts, dir, dtype, opts.metadata));
+    // per-channel kernels as codes × scales in the graph: exact, where a manifest alone holds one scale per tensor
+    const { artifacts, layers } = perChannelArtifacts(s.plan, f.artifacts);
+    const r = await writeTfjsExport(s.plan, artifacts, dir, dtype, opts.metadata);
+    const owner = new Map(s.plan.layers.flatMap((l) => l.weights.map((w) => [w.name, l.name] as const)));
+    for (const w of r.weights) w.layer = owner.get(w.name.replace(/\/ll_(codes|scales)$/, '')) ?? w.layer;
+    for (const [l, dt] of layers) r.storage.set(l, `${dt} codes × per-channel scales`);
+    return tfjsWritten(r);
   },
   async verify(s, _w, dir, ctx) {
     ctx.progress({ fraction: 0.5, stage: 'reloading with tf.loadGraphModel' });
     const { model } = await readGraphModel(join(dir, 'model.json'));
     try {
       const got = new Map(Object.entries(model.weights).map(([k, v]) => [k, v[0].dataSync() as Float32Array]));
+      for (const l of s.plan.layers) {
+        for (const w of l.weights) {
+          const sc = model.weights[w.name + SCALES]?.[0];
+          if (!got.has(w.name) && got.has(w.name + CODES) && sc) got.set(w.name, dequantizeStored(got.get(w.name + CODES)!, sc.dataSync(), [...sc.shape], w.shape));
+        }
+      }
       const reloaded = await predictAll(s.evalSet.x, s.evalSet.n, s.evalSet.shape, tfPredictor(graphRunnable(model, false), s.evalSet.shape), ctx, s.evalSet.batch);
       return { errors: weightErrors(s, got), reloaded, runtime: 'tf.loadGraphModel' };
     } finally {

@@ -2,6 +2,7 @@
 // gradients), batched matmul (fused bias/ReLU) and max/avg pooling with gradients. Activations stay in
 // tfjs's NHWC layout (oneDNN runs nhwc directly); weights are given to oneDNN as strided HWIO views and
 // reordered into the layout each primitive prefers. Primitives are cached by shape.
+#include <omp.h>
 #include <dnnl.hpp>
 #include <algorithm>
 #include <map>
@@ -160,7 +161,7 @@ Napi::Value Conv2dBackwardData(const Napi::CallbackInfo& info) {
 
 // Weight gradient for few input channels (2 to 15; LeNet's second conv has 6): oneDNN's direct nhwc kernel
 // ran at 8.7 GFLOP/s there, im2col + matmul at ~30 (measured: 3.5 -> 1.0 ms). With one channel the direct
-// kernel stayed faster (4.0 vs 5.0 ms), so it keeps that case.
+// kernel stayed faster (4.0 vs 5.0 ms); that case has its own loop below.
 struct Im2colBwdW {
   matmul::primitive_desc pd;
   matmul prim;
@@ -215,6 +216,58 @@ void im2colBackwardFilter(const Conv& p, const float* x, const float* dy, float*
   }
 }
 
+// Weight gradient with one input channel (an image model's first layer): oneDNN's direct kernel ran at
+// 3.7 GFLOP/s and im2col + matmul no better; here dy is transposed per image to [oc][oy][ox] and every
+// (oy, kh, kw, oc) term is a dot product along contiguous rows of x and dy, which the compiler vectorises.
+void singleChannelBackwardFilter(const Conv& p, const float* x, const float* dy, float* dw) {
+  const int64_t taps = p.kh * p.kw * p.oc;
+  const int threads = omp_get_max_threads();
+  std::vector<double> acc(size_t(threads * taps), 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<float> t(size_t(p.oc * p.oh * p.ow));
+    double* a = acc.data() + omp_get_thread_num() * taps;
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < p.n; n++) {
+      const float* g = dy + n * p.oh * p.ow * p.oc;
+      for (int64_t q = 0; q < p.oh * p.ow; q++)
+        for (int64_t o = 0; o < p.oc; o++) t[size_t(o * p.oh * p.ow + q)] = g[q * p.oc + o];
+      const float* xi = x + n * p.h * p.w;
+      for (int64_t oy = 0; oy < p.oh; oy++) {
+        for (int64_t i = 0; i < p.kh; i++) {
+          const int64_t iy = oy * p.sh + i * p.dh - p.pt;
+          if (iy < 0 || iy >= p.h) continue;
+          const float* xr = xi + iy * p.w;
+          for (int64_t j = 0; j < p.kw; j++) {
+            // ox range whose input column ix = ox * sw + j * dw - pl lies inside the row
+            const int64_t off = j * p.dw - p.pl;
+            int64_t lo = 0, hi = p.ow;
+            while (lo < hi && lo * p.sw + off < 0) lo++;
+            while (hi > lo && (hi - 1) * p.sw + off >= p.w) hi--;
+            for (int64_t o = 0; o < p.oc; o++) {
+              const float* tr = t.data() + (o * p.oh + oy) * p.ow;
+              float s = 0.f;
+              if (p.sw == 1) {
+                const float* xs = xr + off;
+#pragma omp simd reduction(+ : s)
+                for (int64_t ox = lo; ox < hi; ox++) s += xs[ox] * tr[ox];
+              } else {
+                for (int64_t ox = lo; ox < hi; ox++) s += xr[ox * p.sw + off] * tr[ox];
+              }
+              a[(i * p.kw + j) * p.oc + o] += s;
+            }
+          }
+        }
+      }
+    }
+  }
+  for (int64_t k = 0; k < taps; k++) {
+    double v = 0;
+    for (int th = 0; th < threads; th++) v += acc[size_t(th * taps + k)];
+    dw[k] = float(v);  // HWIO with one input channel: [kh][kw][oc]
+  }
+}
+
 // conv2dBackwardFilter(x, dy, dw, dbias|null, dims)
 Napi::Value Conv2dBackwardFilter(const Napi::CallbackInfo& info) {
   Conv p(ints(info[4], 18, "dims"));
@@ -222,6 +275,10 @@ Napi::Value Conv2dBackwardFilter(const Napi::CallbackInfo& info) {
   float* dy = f32(info[1], "dy");
   float* dw = f32(info[2], "dw");
   float* db = f32OrNull(info[3], "dbias");
+  if (p.g == 1 && p.c == 1 && db == nullptr) {
+    singleChannelBackwardFilter(p, x, dy, dw);
+    return info.Env().Undefined();
+  }
   if (p.g == 1 && p.c > 1 && p.c < 16 && db == nullptr) {
     im2colBackwardFilter(p, x, dy, dw);
     return info.Env().Undefined();

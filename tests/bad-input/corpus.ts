@@ -191,6 +191,7 @@ export function buildCorpus(root: string): BadCase[] {
   // found by scripts/fuzz.ts: tfjs looped forever on these
   layers('layer without a name', /layer 4 of the topology has no name/, { json: (j) => (j.modelTopology.config.layers[4].name = null) });
   layers('inbound reference that is no reference', /layer fc3: inbound_nodes is not a list/, { json: (j) => (layerNamed(j, 'fc3').inbound_nodes = [[[2 ** 53, 0, 0, {}]]]) });
+  layers('layer with no inbound node that others read', /layer pool1 reads node 0 of conv1, which has 0/, { json: (j) => (layerNamed(j, 'conv1').inbound_nodes = []) });
   layers('weightsManifest not a list', /weightsManifest is not a list/, { json: (j) => (j.weightsManifest = { paths: ['weights.bin'] }) });
   layers('weight of no layer', /conv9\/bias .*belongs to no layer/, { json: (j) => (w0(j)[1].name = 'conv9/bias') });
 
@@ -219,6 +220,7 @@ export function buildCorpus(root: string): BadCase[] {
   graph('uint8 quantization without a scale', /finite scale/, { storage: 'uint8', json: (j) => (j.weightsManifest[0].weights[0].quantization.scale = 'big') });
   graph('huge input dims', /too large|huge|2147483648/, { json: (j) => (node(j, 'x').attr.shape.shape.dim = [{ size: '-1' }, { size: String(2 ** 31) }]) });
   graph('input dim that is no number', /input x has an invalid shape/, { json: (j) => (node(j, 'x').attr.shape.shape.dim[1] = { size: 'four' }) });
+  graph('fixed batch of 2^31', /8589934592 elements per batch/, { json: (j) => (node(j, 'x').attr.shape.shape.dim = [{ size: String(2 ** 31) }, { size: '4' }]) });
   graph('node without op', /node\[5\] has no name or op/, { json: (j) => delete node(j, 'out').op });
 
   // ---- ONNX: the PyTorch-style CNN of tests/engine/formats/onnx-fixtures.ts

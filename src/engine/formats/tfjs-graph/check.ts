@@ -5,7 +5,7 @@ import type * as tf from '../../backend/tf';
 import { UserError } from '../../core/errors';
 import type { GraphNodeDef } from './graphdef';
 
-/** Elements per example an input may have: a probe run allocates one example (2^28 floats = 1 GiB). */
+/** Elements one input batch may have: a probe run allocates one batch (2^28 floats = 1 GiB). */
 export const MAX_INPUT_ELEMENTS = 2 ** 28;
 
 /** "node", "node:1" and "^node" (control input) all name "node". */
@@ -24,8 +24,9 @@ export function checkGraphDef(nodes: GraphNodeDef[], file: string): void {
       const size = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : NaN);
       const sizes = Array.isArray(d) ? d.map((x: { size?: unknown } | null) => (x && typeof x === 'object' ? size(x.size) : NaN)) : [NaN];
       if (sizes.some((v) => !Number.isSafeInteger(v) || v < -1)) throw new UserError(`input ${n.name} has an invalid shape ${JSON.stringify(d).slice(0, 80)}`, file);
-      const per = sizes.slice(1).reduce((a, v) => a * Math.max(1, v), 1);
-      if (per > MAX_INPUT_ELEMENTS) throw new UserError(`input ${n.name} has ${per} elements per example, more than the ${MAX_INPUT_ELEMENTS} this tool will allocate`, file);
+      // a fixed batch size counts too: the probe runs one batch of it
+      const all = sizes.reduce((a, v) => a * Math.max(1, v), 1);
+      if (all > MAX_INPUT_ELEMENTS) throw new UserError(`input ${n.name} has ${all} elements per batch, more than the ${MAX_INPUT_ELEMENTS} this tool will allocate`, file);
     }
   }
   const state = new Map<string, 1 | 2>();

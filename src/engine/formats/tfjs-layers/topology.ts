@@ -51,7 +51,9 @@ function checkConfig(config: Obj, file: string, where: string, functional: boole
   // a reference's node index must name a node the referenced layer has (one per inbound node; an input layer has
   // one): tfjs waits forever for a node that never comes
   const nodeCount = new Map<string, number>();
-  for (const l of layers as Obj[]) if (typeof l.name === 'string') nodeCount.set(l.name, Math.max(1, Array.isArray(l.inbound_nodes) ? l.inbound_nodes.length : 0));
+  for (const l of layers as Obj[]) {
+    if (typeof l.name === 'string') nodeCount.set(l.name, l.class_name === 'InputLayer' ? 1 : Array.isArray(l.inbound_nodes) ? l.inbound_nodes.length : 0);
+  }
   if (functional) {
     for (const l of layers as Obj[]) {
       for (const node of (l.inbound_nodes ?? []) as [string, number, number][][]) {

@@ -97,6 +97,57 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// binaryStrided(op, a, b, out, [rank, shape..., aStrides..., bStrides...]): any broadcast; an operand's stride
+// is 0 along the axes it is broadcast over. Rows of the last axis are the inner loop, the rows before it are
+// split over the threads.
+template <int OP>
+void stridedLoop(const float* a, const float* b, float* out, const std::vector<int64_t>& shape, const std::vector<int64_t>& sa,
+                 const std::vector<int64_t>& sb) {
+  const int r = int(shape.size());
+  const int64_t inner = shape[size_t(r - 1)], ia = sa[size_t(r - 1)], ib = sb[size_t(r - 1)];
+  int64_t rows = 1;
+  for (int d = 0; d < r - 1; d++) rows *= shape[size_t(d)];
+#pragma omp parallel for schedule(static) if (rows * inner >= PAR_MIN && rows > 1)
+  for (int64_t row = 0; row < rows; row++) {
+    int64_t oa = 0, ob = 0, rem = row;
+    for (int d = r - 2; d >= 0; d--) {
+      const int64_t i = rem % shape[size_t(d)];
+      rem /= shape[size_t(d)];
+      oa += i * sa[size_t(d)];
+      ob += i * sb[size_t(d)];
+    }
+    const float* pa = a + oa;
+    const float* pb = b + ob;
+    float* dst = out + row * inner;
+    for (int64_t j = 0; j < inner; j++) dst[j] = apply<OP>(pa[j * ia], pb[j * ib]);
+  }
+}
+
+Napi::Value BinaryStrided(const Napi::CallbackInfo& info) {
+  const int op = info[0].As<Napi::Number>().Int32Value();
+  auto head = info[4].As<Napi::Int32Array>();
+  need(info.Env(), head.ElementLength() >= 1, "binaryStrided: dims");
+  const size_t r = size_t(head[0]);
+  auto d = ints(info[4], 1 + 3 * r, "dims");
+  need(info.Env(), r >= 1, "binaryStrided: rank 0");
+  std::vector<int64_t> shape(d.begin() + 1, d.begin() + 1 + long(r)), sa(d.begin() + 1 + long(r), d.begin() + 1 + 2 * long(r)),
+      sb(d.begin() + 1 + 2 * long(r), d.end());
+  const float* a = f32(info[1], "a");
+  const float* b = f32(info[2], "b");
+  float* out = f32(info[3], "out");
+  switch (op) {
+    case 0: stridedLoop<0>(a, b, out, shape, sa, sb); break;
+    case 1: stridedLoop<1>(a, b, out, shape, sa, sb); break;
+    case 2: stridedLoop<2>(a, b, out, shape, sa, sb); break;
+    case 3: stridedLoop<3>(a, b, out, shape, sa, sb); break;
+    case 4: stridedLoop<4>(a, b, out, shape, sa, sb); break;
+    case 5: stridedLoop<5>(a, b, out, shape, sa, sb); break;
+    case 6: stridedLoop<6>(a, b, out, shape, sa, sb); break;
+    default: throw Napi::Error::New(info.Env(), "binaryStrided: unknown op");
+  }
+  return info.Env().Undefined();
+}
+
 template <int OP>
 inline float unary(float x, float alpha) {
   if constexpr (OP == 0) return x > 0.f ? x : (std::isnan(x) ? x : 0.f);  // relu
@@ -448,6 +499,7 @@ Napi::Value Momentum(const Napi::CallbackInfo& info) {
 
 void initEltwise(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("binaryStrided", Napi::Function::New(env, BinaryStrided));
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));

@@ -213,8 +213,18 @@ describe.skipIf(addon == null)(`native backend kernels match cpu${addon == null 
     }
   });
 
-  it('a broadcast the native loops do not cover falls back to cpu and stays correct', async () => {
-    await expectSame(() => valueAndGrads(tf.add, [seeded([2, 1, 3], 21), seeded([1, 4, 1], 22)]), 'fallback', []);
+  it.each([
+    ['two-sided', [2, 1, 3], [1, 4, 1]],
+    ['middle axes (a global pool gradient)', [3, 1, 1, 5], [3, 4, 2, 5]],
+    ['inner axis only', [2, 3, 1], [2, 3, 4]],
+  ] as const)('any other broadcast runs as strided loops: %s', async (_, sa, sb) => {
+    for (const [op, fn] of [
+      ['Add', tf.add],
+      ['Multiply', tf.mul],
+      ['Sub', tf.sub],
+    ] as const) {
+      await expectSame(() => valueAndGrads(fn, [seeded([...sa], 21), seeded([...sb], 22)]), `${sa} ${op} ${sb}`, [op]);
+    }
   });
 
   it('unary ops, with gradients', async () => {

@@ -17,6 +17,7 @@ export interface NativeAddon {
   pool(x: Float32Array, y: Float32Array, dims: Int32Array): void;
   poolBackward(dy: Float32Array, x: Float32Array, dx: Float32Array, dims: Int32Array): void;
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
+  binaryStrided(op: number, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha?: number): void;
   reduce(op: number, x: Float32Array, out: Float32Array, dims: Int32Array): void;
   batchNorm(

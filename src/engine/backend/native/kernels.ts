@@ -265,6 +265,18 @@ export function operandMode(s: readonly number[], out: readonly number[]): { mod
   return null;
 }
 
+/** Element strides of an operand of shape `s` read at every index of `out` (0 along broadcast axes). */
+function broadcastStrides(s: readonly number[], out: readonly number[]): number[] {
+  const sp = [...new Array<number>(out.length - s.length).fill(1), ...s];
+  const strides = new Array<number>(out.length).fill(0);
+  let step = 1;
+  for (let d = out.length - 1; d >= 0; d--) {
+    strides[d] = sp[d] === 1 && out[d] !== 1 ? 0 : step;
+    step *= sp[d];
+  }
+  return strides;
+}
+
 const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, SquaredDifference: 4, Maximum: 5, Minimum: 6 };
 
 const binary = (op: number) => (addon: NativeAddon): Impl => (args) => {
@@ -277,8 +289,13 @@ const binary = (op: number) => (addon: NativeAddon): Impl => (args) => {
   if (n === 0) return undefined;
   const ma = operandMode(a.shape, outShape);
   const mb = operandMode(b.shape, outShape);
-  if (ma == null || mb == null) return undefined;
-  if (ma.split != null && mb.split != null && ma.split !== mb.split) return undefined;
+  if (ma == null || mb == null || (ma.split != null && mb.split != null && ma.split !== mb.split)) {
+    // any other broadcast (e.g. [n,1,1,c] against [n,h,w,c]): strided loops
+    const out = alloc(n);
+    const r = outShape.length;
+    addon.binaryStrided(op, av, bv, out, Int32Array.from([r, ...outShape, ...broadcastStrides(a.shape, outShape), ...broadcastStrides(b.shape, outShape)]));
+    return output(args.backend, outShape, out);
+  }
   const split = ma.split ?? mb.split ?? Math.max(outShape.length - 1, 0);
   const inner = size(outShape.slice(split));
   const out = alloc(n);

@@ -307,8 +307,13 @@ Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
   const float* x = f32(info[1], "x");
   float* out = f32(info[2], "out");
   const int64_t n = int64_t(len(info[2]));
-#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
-  for (int64_t i = 0; i < n; i++) out[i] = std::isnan(x[i]) ? x[i] : (x[i] > 0.f ? dy[i] : 0.f);
+  // both loads unconditional and the choice a select: the loop vectorises (with a conditional load it
+  // compiled to a branch that random signs mispredict half the time: 5x slower)
+#pragma omp parallel for simd schedule(static) if (n >= PAR_MIN)
+  for (int64_t i = 0; i < n; i++) {
+    const float g = dy[i], v = x[i];
+    out[i] = v > 0.f ? g : (v != v ? v : 0.f);
+  }
   return info.Env().Undefined();
 }
 

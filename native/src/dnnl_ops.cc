@@ -159,9 +159,9 @@ Napi::Value Conv2dBackwardData(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Weight gradient for few input channels (2 to 15; LeNet's second conv has 6): oneDNN's direct nhwc kernel
-// ran at 8.7 GFLOP/s there, im2col + matmul at ~30 (measured: 3.5 -> 1.0 ms). With one channel the direct
-// kernel stayed faster (4.0 vs 5.0 ms); that case has its own loop below.
+// Weight gradient for few input channels (4 to 15; LeNet's second conv has 6): oneDNN's direct nhwc kernel
+// ran at 8 GFLOP/s there, im2col + matmul at ~20-30 (measured: 3.9 -> 1.4 ms). With 3 channels (an RGB
+// input layer) the direct kernel stayed faster (3.8 vs 4.8 ms), with 1 a loop of its own below is.
 struct Im2colBwdW {
   matmul::primitive_desc pd;
   matmul prim;
@@ -279,7 +279,7 @@ Napi::Value Conv2dBackwardFilter(const Napi::CallbackInfo& info) {
     singleChannelBackwardFilter(p, x, dy, dw);
     return info.Env().Undefined();
   }
-  if (p.g == 1 && p.c > 1 && p.c < 16 && db == nullptr) {
+  if (p.g == 1 && p.c >= 4 && p.c < 16 && db == nullptr) {
     im2colBackwardFilter(p, x, dy, dw);
     return info.Env().Undefined();
   }

@@ -317,6 +317,43 @@ Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Per-channel sums over the rows of x viewed as [rows, c], in double, split over the threads: returns
+// sum(a) and sum(a * (b - shift)) (b == nullptr: sum(a * a)).
+static void channelSums(const float* a, const float* b, const float* shift, int64_t rows, int64_t c, std::vector<double>& s1,
+                        std::vector<double>& s2) {
+  const int threads = rows * c >= PAR_MIN ? omp_get_max_threads() : 1;
+  s1.assign(size_t(c), 0.0);
+  s2.assign(size_t(c), 0.0);
+  // each thread sums into its own vectors (partials side by side in one array shared cache lines between
+  // the threads' hot accumulators: 3.0 ms instead of 0.4 per 1M elements), then they are added up
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<double> l1(size_t(c), 0.0), l2(size_t(c), 0.0);
+    double* __restrict q1 = l1.data();
+    double* __restrict q2 = l2.data();
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+      const float* __restrict ar = a + r * c;
+      if (b != nullptr) {
+        const float* __restrict br = b + r * c;
+#pragma omp simd
+        for (int64_t k = 0; k < c; k++) {
+          q1[k] += ar[k];
+          q2[k] += double(ar[k]) * double(br[k] - shift[k]);
+        }
+      } else {
+#pragma omp simd
+        for (int64_t k = 0; k < c; k++) {
+          q1[k] += ar[k];
+          q2[k] += double(ar[k]) * double(ar[k]);
+        }
+      }
+    }
+#pragma omp critical
+    for (int64_t k = 0; k < c; k++) s1[size_t(k)] += q1[k], s2[size_t(k)] += q2[k];
+  }
+}
+
 // batchNormGrad(dy, x, mean, variance, scale|null, eps, dx, dmean, dvariance, dscale, doffset): all the
 // gradients of FusedBatchNorm over the last axis (c channels, per-channel parameters) in two passes
 Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
@@ -333,27 +370,11 @@ Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
   float* doff = f32(info[10], "doffset");
   const int64_t c = int64_t(len(info[2]));
   const int64_t rows = int64_t(len(info[1])) / c;
-  const int threads = rows * c >= PAR_MIN ? omp_get_max_threads() : 1;
-  std::vector<double> sdy(size_t(threads * c), 0.0), sdx(size_t(threads * c), 0.0);
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    double* a = sdy.data() + t * c;
-    double* b = sdx.data() + t * c;
-#pragma omp for schedule(static)
-    for (int64_t r = 0; r < rows; r++) {
-      const float* d = dy + r * c;
-      const float* xr = x + r * c;
-      for (int64_t k = 0; k < c; k++) {
-        a[k] += d[k];
-        b[k] += double(d[k]) * double(xr[k] - mean[k]);
-      }
-    }
-  }
+  std::vector<double> sdy, sdx;
+  channelSums(dy, x, mean, rows, c, sdy, sdx);
   std::vector<float> mulx(static_cast<size_t>(c));
   for (int64_t k = 0; k < c; k++) {
-    double s1 = 0, s2 = 0;
-    for (int t = 0; t < threads; t++) s1 += sdy[size_t(t * c + k)], s2 += sdx[size_t(t * c + k)];
+    const double s1 = sdy[size_t(k)], s2 = sdx[size_t(k)];
     const double rs = 1.0 / std::sqrt(double(var[k]) + double(eps));
     const double sc = scale ? scale[k] : 1.0;
     mulx[size_t(k)] = float(sc * rs);
@@ -370,33 +391,6 @@ Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
     for (int64_t k = 0; k < c; k++) o[k] = d[k] * mx[k];
   }
   return info.Env().Undefined();
-}
-
-// Per-channel sums over the rows of x viewed as [rows, c], in double, split over the threads: returns
-// sum(a) and sum(a * (b - shift)) (b == nullptr: sum(a * a)).
-static void channelSums(const float* a, const float* b, const float* shift, int64_t rows, int64_t c, std::vector<double>& s1,
-                        std::vector<double>& s2) {
-  const int threads = rows * c >= PAR_MIN ? omp_get_max_threads() : 1;
-  std::vector<double> p1(size_t(threads * c), 0.0), p2(size_t(threads * c), 0.0);
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    double* q1 = p1.data() + t * c;
-    double* q2 = p2.data() + t * c;
-#pragma omp for schedule(static)
-    for (int64_t r = 0; r < rows; r++) {
-      const float* ar = a + r * c;
-      const float* br = b ? b + r * c : nullptr;
-      for (int64_t k = 0; k < c; k++) {
-        q1[k] += ar[k];
-        q2[k] += br ? double(ar[k]) * double(br[k] - shift[k]) : double(ar[k]) * double(ar[k]);
-      }
-    }
-  }
-  s1.assign(size_t(c), 0.0);
-  s2.assign(size_t(c), 0.0);
-  for (int t = 0; t < threads; t++)
-    for (int64_t k = 0; k < c; k++) s1[size_t(k)] += p1[size_t(t * c + k)], s2[size_t(k)] += p2[size_t(t * c + k)];
 }
 
 // moments(x, mean, variance): per-channel mean and (biased) variance over the last axis in one pass
@@ -443,12 +437,13 @@ Napi::Value BnTrainGrad(const Napi::CallbackInfo& info) {
     b[size_t(k)] = float(-gamma[k] * rs * rs * rs * sdyxc[size_t(k)] / double(rows));
     d[size_t(k)] = float(-gamma[k] * rs * sdy[size_t(k)] / double(rows));
   }
-  const float *A = a.data(), *B = b.data(), *D = d.data();
+  const float *__restrict A = a.data(), *__restrict B = b.data(), *__restrict D = d.data();
 #pragma omp parallel for schedule(static) if (rows * c >= PAR_MIN)
   for (int64_t r = 0; r < rows; r++) {
-    const float* g = dy + r * c;
-    const float* xr = x + r * c;
-    float* o = dx + r * c;
+    const float* __restrict g = dy + r * c;
+    const float* __restrict xr = x + r * c;
+    float* __restrict o = dx + r * c;
+#pragma omp simd
     for (int64_t k = 0; k < c; k++) o[k] = A[k] * g[k] + B[k] * (xr[k] - mean[k]) + D[k];
   }
   return info.Env().Undefined();

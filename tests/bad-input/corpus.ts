@@ -256,6 +256,10 @@ export function buildCorpus(root: string): BadCase[] {
   onnx('input from no node', /nosuch/, (m) => (onode(m, '/relu1/Relu').input = ['nosuch']));
   onnx('negative initializer dims', /initializer fc\.weight has invalid dims/, (m) => (init(m, 'fc.weight').dims = [3, -1]));
   onnx('weight shape the converted layer refuses', /cannot convert the ONNX graph/, (m) => (onode(m, '/Flatten').input = ['ap']));
+  onnx('stride of 2^31 (hung the probe run)', /Conv \/conv1\/Conv: strides \[1,2147483648\] outside/, (m) => {
+    const a = (onode(m, '/conv1/Conv').attribute as Json[]).find((x) => x.name === 'strides')!;
+    a.ints = [1, 2 ** 31];
+  });
   onnx('no opset', /no opset_import/, (m) => (m.opsetImport = []));
   onnx('initializer with too few bytes', /conv2\.weight/, (m) => {
     const t = init(m, 'conv2.weight');

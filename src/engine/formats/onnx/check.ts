@@ -6,6 +6,9 @@ import type { ModelProto } from './proto';
 /** Elements per example an input may have: loading runs a probe batch of it (2^28 floats = 1 GiB). */
 export const MAX_INPUT_ELEMENTS = 2 ** 28;
 
+const WINDOW_ATTRS = new Set(['kernel_shape', 'strides', 'dilations', 'pads']);
+const MAX_WINDOW = 65535;
+
 export function checkOnnxGraph(m: ModelProto, where: string): void {
   const g = m.graph!;
   const nodes = g.node ?? [];
@@ -27,6 +30,15 @@ export function checkOnnxGraph(m: ModelProto, where: string): void {
     if (all.some((v) => !Number.isSafeInteger(v))) throw new UserError(`input ${i.name} has invalid dims [${all}]`, where);
     const per = (i.type?.tensorType?.shape?.dim ?? []).slice(1).reduce((a, d) => a * Math.max(1, Number(d.dimValue ?? 1) || 1), 1);
     if (per > MAX_INPUT_ELEMENTS) throw new UserError(`input ${i.name} has ${per} elements per example, more than the ${MAX_INPUT_ELEMENTS} this tool will allocate`, where);
+  }
+  // window attributes out of any image's range: tfjs and ONNX Runtime loop or overrun on a stride of 2^31
+  for (const [k, n] of nodes.entries()) {
+    for (const a of n.attribute ?? []) {
+      if (!WINDOW_ATTRS.has(a.name ?? '')) continue;
+      const v = (a.ints ?? []).map(Number);
+      const min = a.name === 'pads' ? 0 : 1;
+      if (!v.every((x) => Number.isSafeInteger(x) && x >= min && x <= MAX_WINDOW)) throw new UserError(`${label(k)}: ${a.name} [${v}] outside ${min}..${MAX_WINDOW}`, where);
+    }
   }
   // three-colour DFS over "node k reads an output of node j"
   const deps = nodes.map((n) => (n.input ?? []).map((i) => producer.get(i)).filter((j): j is number => j !== undefined));

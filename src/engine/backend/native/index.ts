@@ -9,7 +9,7 @@ import { registerNativeGradients } from './gradients';
 import { patchOptimizers } from './optimizers';
 import { expose, release } from './pool';
 
-export { loadAddon, NATIVE };
+export { loadAddon };
 
 class NativeBackend extends MathBackendCPU {
   constructor() {

@@ -343,7 +343,7 @@ const reduce = (op: number) => (addon: NativeAddon): Impl => (args) => {
 
 // ---- the table -----------------------------------------------------------------------------------------
 
-export const NATIVE_KERNELS: Record<string, (addon: NativeAddon) => Impl> = {
+const NATIVE_KERNELS: Record<string, (addon: NativeAddon) => Impl> = {
   Conv2D: convForward(false, false),
   FusedConv2D: convForward(false, true),
   DepthwiseConv2dNative: convForward(true, false),

@@ -1,10 +1,11 @@
 // Graph checks before conversion: the importer walks nodes in file order, so a cycle or a dangling input would
 // surface as "produced by no supported node", and an absurd input size as a failed allocation in the probe run.
+import { findCycle } from '../../core/cycle';
 import { UserError } from '../../core/errors';
 import type { ModelProto } from './proto';
 
 /** Elements per example an input may have: loading runs a probe batch of it (2^28 floats = 1 GiB). */
-export const MAX_INPUT_ELEMENTS = 2 ** 28;
+const MAX_INPUT_ELEMENTS = 2 ** 28;
 
 const WINDOW_ATTRS = new Set(['kernel_shape', 'strides', 'dilations', 'pads']);
 const MAX_WINDOW = 65535;
@@ -40,25 +41,7 @@ export function checkOnnxGraph(m: ModelProto, where: string): void {
       if (!v.every((x) => Number.isSafeInteger(x) && x >= min && x <= MAX_WINDOW)) throw new UserError(`${label(k)}: ${a.name} [${v}] outside ${min}..${MAX_WINDOW}`, where);
     }
   }
-  // three-colour DFS over "node k reads an output of node j"
   const deps = nodes.map((n) => (n.input ?? []).map((i) => producer.get(i)).filter((j): j is number => j !== undefined));
-  const state = new Uint8Array(nodes.length);
-  for (let s = 0; s < nodes.length; s++) {
-    if (state[s]) continue;
-    const stack: [number, number][] = [[s, 0]];
-    state[s] = 1;
-    while (stack.length) {
-      const top = stack[stack.length - 1];
-      const next = deps[top[0]][top[1]++];
-      if (next === undefined) {
-        state[top[0]] = 2;
-        stack.pop();
-      } else if (state[next] === 1) {
-        throw new UserError(`the graph has a cycle (${label(top[0])} depends on itself through ${label(next)})`, where);
-      } else if (!state[next]) {
-        state[next] = 1;
-        stack.push([next, 0]);
-      }
-    }
-  }
+  const cycle = findCycle(deps.keys(), (k) => deps[k]);
+  if (cycle) throw new UserError(`the graph has a cycle (${label(cycle[0])} depends on itself through ${label(cycle[1])})`, where);
 }

@@ -3,20 +3,18 @@
 // swallow the failure or try to allocate an absurd input.
 import type * as tf from '../../backend/tf';
 import { UserError } from '../../core/errors';
-import type { GraphNodeDef } from './graphdef';
+import { inputNode, type GraphNodeDef } from './graphdef';
+import { findCycle } from '../../core/cycle';
 
 /** Elements one input batch may have: a probe run allocates one batch (2^28 floats = 1 GiB). */
-export const MAX_INPUT_ELEMENTS = 2 ** 28;
-
-/** "node", "node:1" and "^node" (control input) all name "node". */
-const source = (input: string) => input.replace(/^\^/, '').replace(/:\d+$/, '');
+const MAX_INPUT_ELEMENTS = 2 ** 28;
 
 /** Inputs that name no node, cycles (a while loop's NextIteration back edge excepted) and absurd input sizes. */
 export function checkGraphDef(nodes: GraphNodeDef[], file: string): void {
   const byName = new Map(nodes.map((n) => [n.name, n]));
   for (const n of nodes) {
     if (n.input !== undefined && !(Array.isArray(n.input) && n.input.every((i) => typeof i === 'string'))) throw new UserError(`node ${n.name}: input is not a list of node names`, file);
-    for (const i of n.input ?? []) if (!byName.has(source(i))) throw new UserError(`node ${n.name} takes input ${i}, which is no node of the graph`, file);
+    for (const i of n.input ?? []) if (!byName.has(inputNode(i))) throw new UserError(`node ${n.name} takes input ${i}, which is no node of the graph`, file);
     if (n.op === 'Placeholder') {
       const d = (n.attr?.shape as { shape?: { dim?: unknown } } | undefined)?.shape?.dim ?? [];
       // a size is an integer (as a string or a number), -1 for free; tfjs turns anything else, a missing size
@@ -29,26 +27,8 @@ export function checkGraphDef(nodes: GraphNodeDef[], file: string): void {
       if (all > MAX_INPUT_ELEMENTS) throw new UserError(`input ${n.name} has ${all} elements per batch, more than the ${MAX_INPUT_ELEMENTS} this tool will allocate`, file);
     }
   }
-  const state = new Map<string, 1 | 2>();
-  const inputsOf = (name: string) => (byName.get(name)!.input ?? []).map(source).filter((s) => byName.get(s)!.op !== 'NextIteration');
-  for (const start of byName.keys()) {
-    if (state.has(start)) continue;
-    const stack: [string, string[], number][] = [[start, inputsOf(start), 0]];
-    state.set(start, 1);
-    while (stack.length) {
-      const top = stack[stack.length - 1];
-      const next = top[1][top[2]++];
-      if (next === undefined) {
-        state.set(top[0], 2);
-        stack.pop();
-      } else if (state.get(next) === 1) {
-        throw new UserError(`the graph has a cycle (node ${top[0]} depends on itself through ${next})`, file);
-      } else if (!state.has(next)) {
-        state.set(next, 1);
-        stack.push([next, inputsOf(next), 0]);
-      }
-    }
-  }
+  const cycle = findCycle(byName.keys(), (name) => (byName.get(name)!.input ?? []).map(inputNode).filter((s) => byName.get(s)!.op !== 'NextIteration'));
+  if (cycle) throw new UserError(`the graph has a cycle (node ${cycle[0]} depends on itself through ${cycle[1]})`, file);
 }
 
 /** Ops tfjs has no kernel mapping for: it marks them with no category and fails only when they run. */

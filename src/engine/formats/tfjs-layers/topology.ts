@@ -1,5 +1,6 @@
 // Checks a Keras layers topology before tf.loadLayersModel sees it: tfjs's functional deserializer loops forever
 // on a cycle in `inbound_nodes` and reports a missing inbound layer as an internal failure.
+import { findCycle } from '../../core/cycle';
 import { UserError } from '../../core/errors';
 
 type Obj = Record<string, unknown>;
@@ -67,26 +68,8 @@ function checkConfig(config: Obj, file: string, where: string, functional: boole
     if (!Array.isArray(refs) || !refs.every(isRef)) throw new UserError(`${where}${key} is not a list of [layer, node, tensor] references`, file);
     for (const r of refs) if (!edges.has(r[0])) throw new UserError(`${where}${key} names ${r[0]}, which is no layer of the model`, file);
   }
-  // iterative three-colour DFS: a grey node reached again closes a cycle
-  const state = new Map<string, 1 | 2>();
-  for (const start of edges.keys()) {
-    if (state.has(start)) continue;
-    const stack: [string, number][] = [[start, 0]];
-    state.set(start, 1);
-    while (stack.length) {
-      const top = stack[stack.length - 1];
-      const next = edges.get(top[0])![top[1]++];
-      if (next === undefined) {
-        state.set(top[0], 2);
-        stack.pop();
-      } else if (state.get(next) === 1) {
-        throw new UserError(`${where}the layer graph has a cycle (through ${next} and ${top[0]})`, file);
-      } else if (!state.has(next)) {
-        state.set(next, 1);
-        stack.push([next, 0]);
-      }
-    }
-  }
+  const cycle = findCycle(edges.keys(), (k) => edges.get(k)!);
+  if (cycle) throw new UserError(`${where}the layer graph has a cycle (through ${cycle[1]} and ${cycle[0]})`, file);
 }
 
 /** Throws a one-line UserError for a topology tfjs would hang or crash on. */

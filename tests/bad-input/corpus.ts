@@ -260,6 +260,12 @@ export function buildCorpus(root: string): BadCase[] {
     const a = (onode(m, '/conv1/Conv').attribute as Json[]).find((x) => x.name === 'strides')!;
     a.ints = [1, 2 ** 31];
   });
+  onnx('fixed batch the probe cannot run', /does not run on a probe batch/, (m) => (m.graph.input[0].type.tensorType.shape.dim[0] = { dimValue: 2 ** 31 }));
+  onnx('node name with a newline and an escape', /Relu \/relu1\/Relu \[31m evil reads nosuch/, (m) => {
+    const n = onode(m, '/relu1/Relu');
+    n.name = '/relu1/Relu\n\u001b[31m evil';
+    n.input = ['nosuch'];
+  });
   onnx('no opset', /no opset_import/, (m) => (m.opsetImport = []));
   onnx('initializer with too few bytes', /conv2\.weight/, (m) => {
     const t = init(m, 'conv2.weight');
@@ -309,6 +315,10 @@ export function buildCorpus(root: string): BadCase[] {
   });
   packed('bits out of range', /fc1\/kernel.*bits/, (h, p) => {
     entry(h, 'fc1/kernel').bits = 40;
+    return packedBytes(h, p);
+  });
+  packed('quantizer spec the decoder does not know', /fc1\/kernel: cannot decode its codes/, (h, p) => {
+    entry(h, 'fc1/kernel').spec.method = 1.5;
     return packedBytes(h, p);
   });
   packed('weight missing', /fc3\/bias is missing/, (h, p) => {

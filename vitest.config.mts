@@ -19,7 +19,7 @@ export default defineConfig({
         test: {
           name: 'engine',
           environment: 'node',
-          include: ['tests/engine/**/*.test.ts', 'tests/cli/**/*.test.ts', 'tests/bad-input/**/*.test.ts', 'tests/shared/**/*.test.ts', 'tests/server/**/*.test.ts'],
+          include: ['tests/engine/**/*.test.ts', 'tests/cli/**/*.test.ts', 'tests/bad-input/**/*.test.ts', 'tests/shared/**/*.test.ts', 'tests/server/**/*.test.ts', 'tests/scripts/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
         },

@@ -4,7 +4,7 @@ import { DatasetRef, ModelRef } from './common';
 
 /** What a result may be measured on: selection reads val, reports read test. */
 const EvalSplit = z.enum(['val', 'test']);
-export type EvalSplit = z.infer<typeof EvalSplit>;
+type EvalSplit = z.infer<typeof EvalSplit>;
 
 /** Where one reported number came from. */
 export interface Measured {

@@ -19,7 +19,7 @@ import { resizeBilinear } from './resize';
 import { carveVal, checkValFraction, DEFAULT_VAL_FRACTION, DEFAULT_VAL_SEED, gather, toFloatSplit } from './split';
 import type { ClassificationDataset, LoadOptions } from './types';
 
-export const IMAGE_FOLDER_SPLIT_SEED = 1234;
+const IMAGE_FOLDER_SPLIT_SEED = 1234;
 const TEST_FRACTION = 0.2;
 const MAX_CLASSES = 256; // labels are Uint8
 

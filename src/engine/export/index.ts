@@ -12,7 +12,6 @@ import { loadDataset } from '../data';
 import { loadModel } from '../models/io';
 import { buildPlan, carriedPolicy, readPolicy, type ParsedPolicy } from './plan';
 
-export { carriedPolicy } from './plan';
 import { writersOf } from '../formats';
 import { agreementOf } from '../models/agreement';
 import type { TfjsDtype } from '../formats/tfjs-layers/export';
@@ -20,7 +19,7 @@ import { compareOutputs, gz, predictAll, tfPredictor, type ExportSession } from 
 import type { ExportConfig, ExportFormat, ExportLayerReport, ExportReport, ExportResult } from '../../shared/api-export';
 import { concatArrays } from '../core/arrays';
 
-export { compareOutputs, tfPredictor, type EvalSet, type ExportSession } from './verify';
+export type { ExportSession } from './verify';
 
 const VERSION = '0.1.0';
 

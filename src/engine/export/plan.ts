@@ -6,13 +6,12 @@ import { dirname, join, resolve } from 'node:path';
 import * as tf from '../backend/tf';
 import { UserError } from '../core/errors';
 import { layersRunnable, layersWithWeights, type LoadedModel, type Runnable } from '../models/model';
-import { prod } from '../models/flops';
 import { modelNodes } from '../models/nodes';
 import { dequantize, quantize, storageBits, type QuantizedTensor, type QuantSpec } from '../quant/quantizers';
 import { Policy as PolicySchema } from '../../shared/common';
 import { flat } from '../formats/tfjs-weights';
 
-export interface ParsedLayerPolicy {
+interface ParsedLayerPolicy {
   bits: number;
   method: QuantSpec['method'];
   granularity: QuantSpec['granularity'];
@@ -24,7 +23,7 @@ export interface ParsedPolicy {
   provenance?: Record<string, unknown>;
 }
 
-export interface PlanWeight {
+interface PlanWeight {
   /** tfjs weight name, e.g. conv1/kernel */
   name: string;
   shape: number[];
@@ -75,13 +74,11 @@ export function readPolicy(path: string): ParsedPolicy {
   return r.data as ParsedPolicy;
 }
 
-export function parsePolicy(p: unknown, where = 'policy'): ParsedPolicy {
+function parsePolicy(p: unknown, where = 'policy'): ParsedPolicy {
   const r = PolicySchema.safeParse(p);
   if (!r.success) throw new UserError(`invalid policy: ${r.error.issues[0].path.join('.')}: ${r.error.issues[0].message}`, where);
   return r.data as ParsedPolicy;
 }
-
-export { modelNodes } from '../models/nodes';
 
 /** The layers model behind a plan, or one line saying that `target` writes layer topologies only. */
 export function planLayersModel(plan: ExportPlan, target: string): tf.LayersModel {
@@ -144,16 +141,4 @@ export async function buildPlan(source: LoadedModel, policy?: ParsedPolicy): Pro
   }
   const run = await source.withWeights(values);
   return { source, run, layers, policy, dispose: () => run.dispose() };
-}
-
-/** Topology + weight specs of a layers model, as tfjs would save them. */
-export { layersArtifacts as saveArtifacts } from '../models/model';
-
-/** Elements of a weight. */
-export const size = (w: { shape: number[] }) => prod(w.shape);
-
-/** The layer a tfjs weight name belongs to ("conv1/kernel" → "conv1"; nested "outer/inner/kernel" → "outer/inner"). */
-export function layerOfWeight(name: string): string {
-  const i = name.lastIndexOf('/');
-  return i > 0 ? name.slice(0, i) : name;
 }

@@ -54,7 +54,7 @@ export function detectTfjsFormat(json: unknown): TfjsFormat | null {
 }
 
 /** Reads and parses model.json, checking that it exists, is JSON and is a tfjs model. */
-export function readModelJson(file: string): { json: Record<string, unknown>; format: TfjsFormat } {
+function readModelJson(file: string): { json: Record<string, unknown>; format: TfjsFormat } {
   if (!existsSync(file)) throw new UserError('model file not found', file);
   if (statSync(file).isDirectory()) throw new UserError('is a folder, not a model.json file', file);
   let json: unknown;
@@ -76,7 +76,7 @@ export const isDims = (s: unknown): s is number[] =>
   Array.isArray(s) && s.every((d) => Number.isInteger(d) && d >= 0) && Number.isSafeInteger(s.reduce((a: number, b: number) => a * b, 1));
 
 /** The manifest, checked entry by entry. */
-export function readManifest(file: string, json: Record<string, unknown>): tf.io.WeightsManifestConfig {
+function readManifest(file: string, json: Record<string, unknown>): tf.io.WeightsManifestConfig {
   const m = json.weightsManifest;
   if (m === undefined) return [];
   if (!Array.isArray(m)) throw new UserError('weightsManifest is not a list', file);
@@ -104,7 +104,7 @@ export function readManifest(file: string, json: Record<string, unknown>): tf.io
 }
 
 /** Reads every shard, checking that each exists and that each group holds exactly the bytes its entries need. */
-export function readShards(file: string, manifest: tf.io.WeightsManifestConfig): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
+function readShards(file: string, manifest: tf.io.WeightsManifestConfig): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
   const dir = dirname(file);
   const parts: Uint8Array[] = [];
   const specs: tf.io.WeightsManifestEntry[] = [];

@@ -12,7 +12,7 @@
 import { iou, IOU_THRESHOLD } from './common';
 import type { DetectionOutputs, Metric } from './types';
 
-export interface PrCurve {
+interface PrCurve {
   recall: number[];
   precision: number[];
 }
@@ -35,7 +35,7 @@ export function averagePrecision(recall: number[], precision: number[]): number 
   return ap;
 }
 
-export function classAp(o: DetectionOutputs, c: number): { ap: number | null; pr: PrCurve; positives: number } {
+function classAp(o: DetectionOutputs, c: number): { ap: number | null; pr: PrCurve; positives: number } {
   let positives = 0;
   const taken = o.images.map((im) => (im.boxes ?? []).map(() => false));
   for (const im of o.images) for (const b of im.boxes ?? []) if (b.label === c && !b.difficult) positives++;

@@ -8,7 +8,7 @@ import { writeLayersModel } from '../formats/tfjs-layers';
 import { formatOf } from '../formats';
 import type { LoadedModel } from './model';
 
-export { wrapLayersModel, needsLayers, type LoadedModel, type ModelOutput, type Runnable } from './model';
+export { wrapLayersModel, needsLayers, type LoadedModel } from './model';
 
 /** The folder holding package.json: found by walking up, so it works from src/ and from a bundle in out/. */
 export function repoRoot(): string {

@@ -69,7 +69,7 @@ export function outputList(y: tf.Tensor | tf.Tensor[] | tf.NamedTensorMap): tf.T
 const shapeOf = (s: readonly (number | null)[] | undefined) => [...(s ?? [null])].map((d) => (d === null || d === undefined || d < 0 ? null : d));
 
 /** Outputs of a layers model: one per output tensor, named after the layer that produces it (made unique). */
-export function layersOutputs(model: tf.LayersModel, names?: string[]): ModelOutput[] {
+function layersOutputs(model: tf.LayersModel, names?: string[]): ModelOutput[] {
   const seen = new Map<string, number>();
   return model.outputs.map((o, i) => {
     const base = names?.[i] ?? model.outputLayers[i]?.name ?? `output_${i}`;

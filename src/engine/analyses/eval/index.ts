@@ -27,7 +27,7 @@ export function checkInputShape(model: LoadedModel, shape: readonly number[], da
 }
 
 /** Labels the model cannot output would index past its scores: a dataset with more classes is refused. */
-export function checkClassCount(model: LoadedModel, classes: number, dataRef: string): void {
+function checkClassCount(model: LoadedModel, classes: number, dataRef: string): void {
   const out = model.outputs[0]?.shape;
   const k = out?.[out.length - 1];
   if (typeof k === 'number' && k > 0 && classes > k) {

@@ -11,7 +11,7 @@ import type { Histogram, InspectRequest, InspectResult, LayerInfo, WeightStats }
 
 export type InspectConfig = z.output<typeof InspectRequest>;
 
-export const HISTOGRAM_BINS = 32;
+const HISTOGRAM_BINS = 32;
 
 /** min/max/mean/std (population) and the fraction of exact zeros; NaN when `v` is empty. */
 export function weightStats(v: ArrayLike<number>): WeightStats {

@@ -24,10 +24,10 @@ import { PtqConfig as Schema, type PtqLayer, type PtqResult } from '../../../sha
 import type { z } from 'zod';
 import { concatArrays } from '../../core/arrays';
 
-export type PtqConfig = z.output<typeof Schema>;
+type PtqConfig = z.output<typeof Schema>;
 
 /** The policy PTQ applies: every kernel of rank ≥ 2 not in `skip`, at the same bits and scheme. */
-export async function ptqPolicy(m: LoadedModel, c: Pick<PtqConfig, 'bits' | 'scheme' | 'granularity' | 'skip' | 'seed'>): Promise<ParsedPolicy> {
+async function ptqPolicy(m: LoadedModel, c: Pick<PtqConfig, 'bits' | 'scheme' | 'granularity' | 'skip' | 'seed'>): Promise<ParsedPolicy> {
   const nodes = await modelNodes(m);
   const known = new Set(nodes.map((n) => n.name));
   for (const s of c.skip) if (!known.has(s)) throw new UserError(`ptq --skip: unknown layer "${s.slice(0, 80)}" (layers: ${[...known].slice(0, 12).join(', ')})`, m.path ?? m.ref);

@@ -30,7 +30,7 @@ function codebookOf(c: QuantizeConfig): CodebookChoice {
   return { method: c.codebook, granularity: c.granularity, symmetric: true };
 }
 
-export function checkConfig(c: QuantizeConfig): void {
+function checkConfig(c: QuantizeConfig): void {
   if (Math.abs(c.fractions[c.fractions.length - 1] - 1) > 1e-9) throw new UserError(`quantize --fractions: the last fraction must be 1, got ${c.fractions.join(',')}`);
   for (let i = 1; i < c.fractions.length; i++) {
     if (c.fractions[i] <= c.fractions[i - 1]) throw new UserError(`quantize --fractions must increase, got ${c.fractions.join(',')}`);

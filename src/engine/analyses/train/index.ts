@@ -105,7 +105,7 @@ async function saveCheckpoint(dir: string, model: tf.LayersModel, opt: tf.Optimi
   renameSync(next, dir);
 }
 
-export function checkpointDir(out: string): string {
+function checkpointDir(out: string): string {
   return join(out, 'checkpoint');
 }
 

@@ -17,7 +17,7 @@ const NAME = 'Conv2DBackpropFilter';
 /** im2col scratch per batch chunk, in floats (64 MiB). */
 const MAX_COL_FLOATS = 1 << 24;
 
-export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
+function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const { b, x, dy, ci, filterShape } = prepare(args);
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = ci;
   const { top, left } = ci.padInfo;

@@ -18,7 +18,7 @@ const NAME = 'Conv2DBackpropInput';
 /** GEMM output per batch chunk, in floats (64 MiB). */
 const MAX_COL_FLOATS = 1 << 24;
 
-export function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
+function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
   const { b, dy, filter, ci, inputShape } = prepare(args);
   const { filterHeight: KH, filterWidth: KW } = ci;
   const { top, bottom, left, right } = ci.padInfo;

@@ -4,7 +4,7 @@ import { asWasmBackend, input, nhwcConvInfo, requireFloat32, type KernelArgs } f
 
 const NAME = 'DepthwiseConv2dNativeBackpropFilter';
 
-export function depthwiseConv2dNativeBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+function depthwiseConv2dNativeBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = asWasmBackend(backend, NAME);
   const x = input(inputs, 'x', NAME);
   const dy = input(inputs, 'dy', NAME);

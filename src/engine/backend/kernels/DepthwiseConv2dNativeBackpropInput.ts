@@ -4,7 +4,7 @@ import { asWasmBackend, input, nhwcConvInfo, requireFloat32, type KernelArgs } f
 
 const NAME = 'DepthwiseConv2dNativeBackpropInput';
 
-export function depthwiseConv2dNativeBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+function depthwiseConv2dNativeBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = asWasmBackend(backend, NAME);
   const dy = input(inputs, 'dy', NAME);
   const filter = input(inputs, 'filter', NAME);

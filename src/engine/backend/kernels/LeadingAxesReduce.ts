@@ -15,7 +15,7 @@ export function leadingAxesCount(axis: number | number[], rank: number): number 
 }
 
 /** acc[c] = sum over r of x[r * inner + c], in float64; eight rows per pass (halves the time of one). */
-export function columnSums(x: Float32Array, outer: number, inner: number): Float64Array {
+function columnSums(x: Float32Array, outer: number, inner: number): Float64Array {
   const acc = new Float64Array(inner);
   const step8 = 8 * inner;
   let r = 0;

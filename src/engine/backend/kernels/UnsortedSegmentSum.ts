@@ -4,7 +4,7 @@ import { asWasmBackend, input, type KernelArgs } from './wasmBackend';
 
 const NAME = 'UnsortedSegmentSum';
 
-export function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = asWasmBackend(backend, NAME);
   const x = input(inputs, 'x', NAME);
   const segmentIds = input(inputs, 'segmentIds', NAME);

@@ -10,7 +10,7 @@ import { isAffine } from '../../quant/quantizers';
 import type { PlanLayer } from '../../export/plan';
 import { flat } from '../tfjs-weights';
 
-export interface AimetParamEncoding {
+interface AimetParamEncoding {
   name: string;
   dtype: 'INT' | 'FLOAT';
   enc_type: 'PER_TENSOR' | 'PER_CHANNEL';
@@ -19,7 +19,7 @@ export interface AimetParamEncoding {
   scale: number[];
   offset: number[];
 }
-export interface AimetEncodings {
+interface AimetEncodings {
   version: '1.0.0';
   activation_encodings: unknown[];
   param_encodings: AimetParamEncoding[];
@@ -30,7 +30,7 @@ export interface AimetEncodings {
  * kernel. Channels are the output channels, i.e. axis 0 of the ONNX weight. Codebook methods are not affine
  * and get no encoding (flagged).
  */
-export function aimetEncodings(layers: PlanLayer[], tensorOf: (layer: string) => string | undefined, flag: (layer: string, f: string) => void): AimetEncodings {
+function aimetEncodings(layers: PlanLayer[], tensorOf: (layer: string) => string | undefined, flag: (layer: string, f: string) => void): AimetEncodings {
   const params: AimetParamEncoding[] = [];
   for (const l of layers) {
     if (!l.q) continue;
@@ -59,7 +59,7 @@ export function aimetEncodings(layers: PlanLayer[], tensorOf: (layer: string) =>
   return { version: '1.0.0', activation_encodings: [], param_encodings: params };
 }
 
-export function readAimetEncodings(path: string): AimetEncodings {
+function readAimetEncodings(path: string): AimetEncodings {
   const file = resolve(path);
   if (!existsSync(file)) throw new UserError('encodings file not found', file);
   let j: unknown;
@@ -78,7 +78,7 @@ export function readAimetEncodings(path: string): AimetEncodings {
 }
 
 /** Fake-quantizes float weights (ONNX layout, channels on axis 0) with an encoding: what QNN would compute. */
-export function applyEncoding(values: Float32Array, enc: AimetParamEncoding): Float32Array {
+function applyEncoding(values: Float32Array, enc: AimetParamEncoding): Float32Array {
   const ch = enc.scale.length;
   const per = values.length / ch;
   const qmax = 2 ** enc.bw - 1;

@@ -12,8 +12,8 @@ import type { PlanLayer } from '../../export/plan';
 import { DT, DT_NAME, chooseContainer, floatAttr, floatTensor, intTensor, int64Tensor, intAttr, intsAttr, prod, stringAttr, type NodeProto, type TensorProto } from './proto';
 import type onnxProto from 'onnx-proto';
 
-export const EXPORT_OPSET = 21;
-export const EXPORT_IR_VERSION = 10;
+const EXPORT_OPSET = 21;
+const EXPORT_IR_VERSION = 10;
 
 export interface OnnxExport {
   model: onnxProto.onnx.IModelProto;
@@ -27,8 +27,8 @@ export interface OnnxExport {
   expected: { layer: string; tensor: string; values: Float32Array }[];
 }
 
-export type Layout = 'nhwc' | 'nchw' | 'vec';
-export interface Val {
+type Layout = 'nhwc' | 'nchw' | 'vec';
+interface Val {
   name: string;
   layout: Layout;
 }
@@ -69,7 +69,7 @@ function inboundOf(layer: tf.layers.Layer): tf.layers.Layer[] {
 }
 
 /** What an emitter gets: the layer's name, config, inputs (already exported) and plan entry. */
-export interface EmitArgs {
+interface EmitArgs {
   name: string;
   kind: string;
   cfg: Record<string, unknown> & { activation?: string };
@@ -78,7 +78,7 @@ export interface EmitArgs {
 }
 
 /** The graph being built, as emitters use it. */
-export interface EmitContext {
+interface EmitContext {
   node(opType: string, input: string[], output: string[], name: string, attribute?: NodeProto['attribute']): void;
   init(t: TensorProto, layer?: string): void;
   fresh(base: string): string;
@@ -90,7 +90,7 @@ export interface EmitContext {
 }
 
 /** One layer kind → ONNX nodes; returns the layer's output value. */
-export type Emitter = (cx: EmitContext, a: EmitArgs) => Val;
+type Emitter = (cx: EmitContext, a: EmitArgs) => Val;
 
 /** Index of the plan weight whose tfjs name ends with `suffix` (kernel, bias, gamma …), -1 when absent. */
 const widx = (pl: PlanLayer | undefined, suffix: string) => pl?.weights.findIndex((w) => new RegExp(`(^|/)${suffix}(_\\d+)?$`).test(w.name)) ?? -1;
@@ -210,7 +210,7 @@ const permute: Emitter = (cx, a) => {
 };
 
 /** The table: tfjs layer class name → emitter. A new layer kind is one function and one line here. */
-export const EMITTERS: Record<string, Emitter> = {
+const EMITTERS: Record<string, Emitter> = {
   Conv2D: conv,
   DepthwiseConv2D: conv,
   Dense: dense,

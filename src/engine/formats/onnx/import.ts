@@ -7,10 +7,10 @@
 import * as tf from '../../backend/tf';
 import { UserError } from '../../core/errors';
 import { transpose } from './export';
-import { attrFloat, attrInt, attrInts, attrString, constantValues, dimsOf, metadataOf, opsetOf, prod, type ModelProto, type NodeProto } from './proto';
+import { attrFloat, attrInt, attrInts, attrString, constantValues, metadataOf, opsetOf, prod, type ModelProto, type NodeProto } from './proto';
 import { checkOnnxGraph } from './check';
 
-export const IMPORT_OPSETS = { min: 11, max: 21 };
+const IMPORT_OPSETS = { min: 11, max: 21 };
 
 type Layout = 'nchw' | 'nhwc' | 'vec';
 interface Val {
@@ -269,4 +269,3 @@ export function onnxDims(m: ModelProto): number[] {
   const i = (m.graph?.input ?? []).find((x) => !init.has(x.name));
   return (i?.type?.tensorType?.shape?.dim ?? []).map((d) => Number(d.dimValue ?? 0));
 }
-export { dimsOf };

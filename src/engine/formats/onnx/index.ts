@@ -13,9 +13,7 @@ import { exportOnnx } from './export';
 import { loadOnnxModel } from './load';
 
 export * from './proto';
-export { exportOnnx, transpose, EXPORT_OPSET, EXPORT_IR_VERSION, type OnnxExport } from './export';
-export { onnxToLayers, onnxDims, IMPORT_OPSETS, type OnnxImport } from './import';
-export { loadOnnxModel } from './load';
+export { exportOnnx } from './export';
 
 /** A ModelProto starts with field 1 (ir_version, varint): tag byte 0x08. */
 function looksLikeOnnx(file: string): boolean {

@@ -7,7 +7,7 @@ import onnxProto from 'onnx-proto';
 import { UserError } from '../../core/errors';
 import { flat } from '../tfjs-weights';
 
-export const onnx = onnxProto.onnx;
+const onnx = onnxProto.onnx;
 export type ModelProto = onnxProto.onnx.ModelProto;
 export type TensorProto = onnxProto.onnx.ITensorProto;
 export type NodeProto = onnxProto.onnx.INodeProto;
@@ -21,13 +21,13 @@ export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, 
 export const DT_NAME: Record<number, string> = Object.fromEntries(Object.entries(DT).map(([k, v]) => [v, k.toLowerCase()]));
 
 /** ONNX attribute types used here. */
-export const AT = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
+const AT = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
 
 export const prod = (a: readonly number[]) => a.reduce((x, y) => x * y, 1);
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v as { toString(): string }));
 
 /** Payload bytes of an integer container holding `n` elements. */
-export function containerBytes(dt: number, n: number): number {
+function containerBytes(dt: number, n: number): number {
   switch (dt) {
     case DT.INT4:
     case DT.UINT4:
@@ -176,7 +176,7 @@ export function halfToFloat(h: number): number {
   return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
-export function attr(node: NodeProto, name: string): AttributeProto | undefined {
+function attr(node: NodeProto, name: string): AttributeProto | undefined {
   return (node.attribute ?? []).find((a) => a.name === name);
 }
 export function attrInt(node: NodeProto, name: string, dflt: number): number {

@@ -17,10 +17,10 @@ import { wrapLayersModel } from '../../models/model';
 import { maxAbs, predictAll, tfPredictor } from '../../export/verify';
 import { concatArrays } from '../../core/arrays';
 
-export const PACKED_MAGIC = 'LLPK';
-export const PACKED_VERSION = 1;
+const PACKED_MAGIC = 'LLPK';
+const PACKED_VERSION = 1;
 
-export interface PackedEntry {
+interface PackedEntry {
   name: string;
   layer: string;
   shape: number[];
@@ -244,7 +244,7 @@ export function readPacked(path: string): { file: string; header: PackedHeader; 
 }
 
 /** Rebuilds the runnable tfjs model from a packed file. */
-export async function packedModel(path: string): Promise<{ model: tf.LayersModel; header: PackedHeader; tensors: PackedTensor[] }> {
+async function packedModel(path: string): Promise<{ model: tf.LayersModel; header: PackedHeader; tensors: PackedTensor[] }> {
   const { file, header, tensors } = readPacked(path);
   checkLayersTopology(header.modelTopology, file);
   const byName = new Map(tensors.map((t) => [t.entry.name, t]));

@@ -9,7 +9,7 @@ export interface GraphNodeDef {
   attr?: Record<string, GraphAttr>;
   device?: string;
 }
-export interface GraphAttr {
+interface GraphAttr {
   type?: string;
   b?: boolean;
   i?: string | number;

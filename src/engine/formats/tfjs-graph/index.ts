@@ -17,7 +17,7 @@ import { writeTfjsExport } from '../tfjs-layers/export';
 import { tfjsWritten, weightErrors } from '../tfjs-layers';
 import { CODES, SCALES, dequantizeStored, perChannelArtifacts } from './qdq';
 
-export { graphNodes, inputNode, type GraphAttr, type GraphNodeDef } from './graphdef';
+export { graphNodes, inputNode } from './graphdef';
 
 /** Every Const of the main graph must have its value in the manifest, with the shape the node declares. */
 function checkConsts(f: TfjsFile, nodes: GraphNodeDef[]): void {
@@ -36,7 +36,7 @@ function checkConsts(f: TfjsFile, nodes: GraphNodeDef[]): void {
   }
 }
 
-export async function graphModelFromFile(f: TfjsFile): Promise<tf.GraphModel> {
+async function graphModelFromFile(f: TfjsFile): Promise<tf.GraphModel> {
   if (f.format !== 'tfjs-graph') throw new UserError('is a TensorFlow.js layers model, not a graph model', f.file);
   const topo = f.json.modelTopology as { node?: unknown };
   if (!Array.isArray(topo.node)) throw new UserError('graph model has no node list in modelTopology', f.file);
@@ -79,7 +79,7 @@ async function graphFromArtifacts(a: tf.io.ModelArtifacts, where: string): Promi
 const dims = (s: number[] | undefined) => (s ?? [null as unknown as number]).map((d) => (d === null || d < 0 ? null : d));
 
 /** Runs a graph model, every output named by its tensor name (e.g. "Identity_1:0"). */
-export function graphRunnable(graph: tf.GraphModel, own: boolean): Runnable {
+function graphRunnable(graph: tf.GraphModel, own: boolean): Runnable {
   const outputs: ModelOutput[] = graph.outputs.map((o) => ({ name: o.name, shape: dims(o.shape) }));
   const names = graph.outputNodes;
   return {
@@ -111,7 +111,7 @@ function probeOutputShapes(graph: tf.GraphModel, run: Runnable): void {
 }
 
 /** A graph model as a LoadedModel. */
-export function wrapGraphModel(graph: tf.GraphModel, f: TfjsFile, opts: { ref: string; name: string; builtin: boolean }): LoadedModel {
+function wrapGraphModel(graph: tf.GraphModel, f: TfjsFile, opts: { ref: string; name: string; builtin: boolean }): LoadedModel {
   const run = graphRunnable(graph, false);
   probeOutputShapes(graph, run);
   const meta = f.json.userDefinedMetadata;

@@ -14,12 +14,12 @@ const float = { type: 'DT_FLOAT' };
 const dims = (shape: number[]) => ({ dim: shape.map((d) => ({ size: String(d) })) });
 
 /** The layers whose kernel this rewrite stores exactly: affine, per channel, symmetric (zero points 0). */
-export function perChannelLayers(plan: ExportPlan): PlanLayer[] {
+function perChannelLayers(plan: ExportPlan): PlanLayer[] {
   return plan.layers.filter((l) => l.q && isAffine(l.q) && l.q.scales.length > 1 && l.q.zeroPoints.every((z) => z === 0));
 }
 
 /** Shape of the scales Const that broadcasts over a kernel of `shape` along `axis`. */
-export function scalesShape(shape: number[], axis: number): number[] {
+function scalesShape(shape: number[], axis: number): number[] {
   return [shape[axis], ...shape.slice(axis + 1).map(() => 1)];
 }
 

@@ -9,11 +9,10 @@ import { isAffine } from '../../quant/quantizers';
 import type { ExportPlan } from '../../export/plan';
 
 export type TfjsDtype = 'float32' | 'float16' | 'uint8' | 'uint16' | 'policy';
-export const TFJS_DTYPES: TfjsDtype[] = ['float32', 'float16', 'uint8', 'uint16', 'policy'];
 /** tfjs's default shard size (tfjs PRs #2774/#2889) */
-export const SHARD_BYTES = 4 * 1024 * 1024;
+const SHARD_BYTES = 4 * 1024 * 1024;
 
-export interface TfjsWeightOut {
+interface TfjsWeightOut {
   name: string;
   layer: string;
   bytes: number;
@@ -29,7 +28,7 @@ export interface TfjsExportResult {
 }
 
 /** float → IEEE half bits, round to nearest even. */
-export function floatToHalf(v: number): number {
+function floatToHalf(v: number): number {
   const f = new Float32Array(1);
   const u = new Uint32Array(f.buffer);
   f[0] = v;
@@ -58,7 +57,7 @@ export function floatToHalf(v: number): number {
 }
 
 /** The tfjs converter's affine rule: scale = (max−min)/(2^b−1), min nudged so 0.0 is a code; constant → scale 1. */
-export function affineCodes(v: Float32Array, bits: 8 | 16): { codes: Int32Array; scale: number; min: number } {
+function affineCodes(v: Float32Array, bits: 8 | 16): { codes: Int32Array; scale: number; min: number } {
   let lo = Infinity;
   let hi = -Infinity;
   for (const x of v) {

@@ -14,7 +14,7 @@ import { writeTfjsExport, type TfjsExportResult } from './export';
 import { checkLayersTopology } from './topology';
 
 /** Builds the model from an already checked file; shape and name mismatches become one-line UserErrors. */
-export async function layersModelFromFile(f: TfjsFile): Promise<tf.LayersModel> {
+async function layersModelFromFile(f: TfjsFile): Promise<tf.LayersModel> {
   if (f.format !== 'tfjs-layers') throw new UserError('is a TensorFlow.js graph model, not a layers model', f.file);
   checkLayersTopology(f.artifacts.modelTopology, f.file);
   try {

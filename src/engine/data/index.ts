@@ -9,9 +9,11 @@ import { checkValFraction, DEFAULT_VAL_FRACTION, DEFAULT_VAL_SEED } from './spli
 import type { BuiltinInfo, ClassificationDataset, Dataset, LoadOptions } from './types';
 import type { SplitsInfo } from '../../shared/api-eval';
 
-export type { BuiltinInfo, ClassificationDataset, Dataset, DetectionDataset, LoadOptions, Split, VideoDataset } from './types';
+export type { BuiltinInfo, ClassificationDataset, Dataset, LoadOptions, Split } from './types';
+/** @public the other members of the Dataset union, for the detection and video loaders to come */
+export type { DetectionDataset, VideoDataset } from './types';
 export { batch, subset } from './split';
-export { registerDatasetKind, type DatasetKind } from './kinds';
+export { registerDatasetKind } from './kinds';
 export { detectionDataset, videoDataset } from './memory';
 
 const memo = new Map<string, Promise<Dataset>>();

@@ -55,6 +55,7 @@ export interface DetectionImage {
   labels: number[];
   boxes?: Box[];
 }
+/** @public a detection split; the VOC/COCO loaders and detection metrics take it */
 export interface DetectionSplit {
   n: number;
   images: DetectionImage[];
@@ -72,6 +73,7 @@ export interface Clip {
   pixels?: Uint8Array;
   label: number;
 }
+/** @public a video split; the frame-folder loader and clip metrics take it */
 export interface VideoSplit {
   n: number;
   clips: Clip[];

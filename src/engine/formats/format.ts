@@ -8,11 +8,13 @@ import type { ExportSession, Verified, Written } from '../export/verify';
 import type { ExportFormat } from '../../shared/api-export';
 import type { TfjsDtype } from './tfjs-layers/export';
 
+/** @public options a format's writer takes (part of the FormatModule seam) */
 export interface WriteOptions {
   metadata: Record<string, unknown>;
   tfjsDtype?: TfjsDtype;
 }
 
+/** @public what a format's loader is given (part of the FormatModule seam) */
 export interface LoadRequest {
   file: string;
   ref: string;

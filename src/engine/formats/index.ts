@@ -9,8 +9,9 @@ import { onnxFormat } from './onnx';
 import { aimetFormat } from './aimet';
 import { packedFormat } from './packed';
 
-export type { FormatModule, LoadRequest, WriteOptions } from './format';
+export type { FormatModule } from './format';
 
+/** @public the registry itself, in the order formats are tried */
 export const formats: readonly FormatModule[] = [tfjsLayersFormat, tfjsGraphFormat, onnxFormat, aimetFormat, packedFormat];
 
 /** The first format whose `match` accepts the file, or null. */

@@ -10,7 +10,7 @@ import { top1 } from './top1';
 import { top5 } from './top5';
 import type { Metric, OutputsOf } from './types';
 
-export type { ClassificationOutputs, Detection, DetectionOutputs, Metric, MetricResult, OutputsOf, VideoOutputs } from './types';
+export type { Detection, DetectionOutputs, Metric, OutputsOf } from './types';
 
 const metrics: Record<string, Metric> = Object.fromEntries(
   ([top1, top5, perClass, confusion, mAP50, corloc, clipTop1] as Metric[]).map((m) => [m.name, m]),

@@ -23,7 +23,7 @@ export interface DetectionOutputs {
   detections: Detection[];
 }
 
-/** Scores of frames (or segments) of clips: row i belongs to clip clipOf[i]; one label per clip. */
+/** @public Scores of frames (or segments) of clips: row i belongs to clip clipOf[i]; one label per clip. */
 export interface VideoOutputs {
   classes: number;
   scores: Float32Array;
@@ -37,7 +37,7 @@ export interface OutputsOf {
   video: VideoOutputs;
 }
 
-/** What a metric gives: its headline value (what `metrics.<name>` shows) and optional supporting tables. */
+/** @public What a metric gives: its headline value (what `metrics.<name>` shows) and optional supporting tables. */
 export interface MetricResult<V = unknown, D = unknown> {
   value: V;
   details?: D;

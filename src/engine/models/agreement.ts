@@ -12,10 +12,10 @@ export interface OutputPair {
   n: number;
 }
 
-/** A task-specific agreement measure (e.g. top-box IoU for detectors); null when it does not apply. */
+/** @public A task-specific agreement measure (e.g. top-box IoU for detectors); null when it does not apply. */
 export type AgreementHook = (o: OutputPair) => Record<string, number> | null;
 
-/** Hooks by name; a detection task adds 'topBoxIoU' here once boxes are decoded from its outputs. */
+/** @public Hooks by name; a detection task adds 'topBoxIoU' here once boxes are decoded from its outputs. */
 export const agreementHooks = new Map<string, AgreementHook>();
 
 function rowCosine(a: Float32Array, b: Float32Array, from: number, to: number): number {

@@ -56,7 +56,9 @@ describe('confusionOption', () => {
     ]);
     expect([o.visualMap.min, o.visualMap.max]).toEqual([0, 1]);
     expect(o.series[0].label.show).toBe(true);
-    expect(o.series[0].label.formatter({ data: [1, 0, 0.25] })).toBe('1');
+    // counts as labels; dark digits on the light (high-share) cells, light digits on the dark ones
+    expect(o.series[0].label.formatter({ data: [1, 0, 0.25] })).toBe('{onDark|1}');
+    expect(o.series[0].label.formatter({ data: [0, 0, 0.75] })).toBe('{onLight|3}');
     expect(o.tooltip.formatter({ data: [1, 0, 0.25] })).toBe('true cat → predicted dog<br/>1 of 4 (25.0 %)');
     // a row with no examples is all zero shares, not NaN
     const empty = confusionOption(['a', 'b'], [[0, 0], [1, 1]]) as unknown as { series: { data: number[][] }[] };

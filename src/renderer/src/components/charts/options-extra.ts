@@ -168,6 +168,20 @@ export function confusionOption(classNames: string[], counts: number[][]): Chart
         return `true ${classNames[i]} → predicted ${classNames[j]}<br/>${counts[i][j]} of ${totals[i]} (${pct(v)})`;
       },
     },
-    series: [{ ...series, label: { ...(series.label as object), show: classNames.length <= 12, color: '#e6edf3', formatter: (p: unknown) => String(counts[(p as { data: number[] }).data[1]][(p as { data: number[] }).data[0]]) } }],
+    series: [
+      {
+        ...series,
+        label: {
+          ...(series.label as object),
+          show: classNames.length <= 12,
+          // dark digits on the light end of the scale, light digits on the dark end: readable in every cell
+          formatter: (p: unknown) => {
+            const [j, i, v] = (p as { data: [number, number, number] }).data;
+            return `{${v > 0.55 ? 'onLight' : 'onDark'}|${counts[i][j]}}`;
+          },
+          rich: { onLight: { color: '#0d1117', fontWeight: 'bold' }, onDark: { color: '#e6edf3' } },
+        },
+      },
+    ],
   };
 }

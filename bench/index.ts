@@ -10,8 +10,7 @@ import { initBackend, type BackendChoice } from '../src/engine/backend';
 import { loadAddon } from '../src/engine/backend/native';
 import { buildModel } from '../src/engine/models/zoo';
 import { layersCosts } from '../src/engine/models/flops';
-import { exportOnnx, encodeModel } from '../src/engine/formats/onnx';
-import { ortPredict, ortSession } from '../src/engine/export/ort';
+import { layersSession, ortPredict } from '../src/engine/export/ort';
 import { makeRng } from '../src/engine/core/random';
 import { benchSvd, printSvd } from './svd';
 
@@ -81,19 +80,8 @@ async function benchEngine(net: Net): Promise<Rates> {
 async function benchOrt(net: Net): Promise<Rates | string> {
   try {
     const model = buildModel(net.arch, { inputShape: net.shape, classes: 10, seed: 1 });
-    // a float export plan straight from the model's weights (no policy: every layer stays float)
-    const plan = model.layers
-      .filter((l) => l.weights.length > 0)
-      .map((l) => {
-        const weights = l.weights.map((w) => {
-          const v = Float32Array.from(w.read().dataSync());
-          return { name: w.name, shape: [...w.shape] as number[], values: v, original: v };
-        });
-        return { name: l.name, kind: l.getClassName(), weights, main: weights.findIndex((w) => /(^|\/)(kernel|depthwise_kernel)(_\d+)?$/.test(w.name)), bits: 32 };
-      });
-    const bytes = encodeModel(exportOnnx(model, plan, 'float').model);
+    const session = await layersSession(model, `${net.arch} (bench)`);
     model.dispose();
-    const session = await ortSession(bytes, `${net.arch} (bench)`);
     const { x } = inputs(net.shape);
     const inferS = await time(async () => void (await ortPredict(session, x, [BATCH, ...net.shape])), 2, net.inferReps);
     await session.release();

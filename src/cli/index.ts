@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
 import { Archs, EvalConfig, TrainConfig, type Arch, type TrainResult } from '../shared/api';
+import { EvaluatorChoice } from '../shared/common';
 import { firstLine, oneLine } from '../engine/core/errors';
 import { defaultWorkspaceDir } from '../engine/jobs/workspace';
 import { formatInspect, formatJobs } from './format';
@@ -22,7 +23,7 @@ commands:
         [--seed S] [--optimizer adam|sgd] [--lr X] [--schedule constant|cosine] [--augment none|shift]
         [--batch-size B] [--limit N] [--eval-limit N] [--val-fraction F] [--val-seed S] [--json]
                                                  per-epoch valTop1 on val (first --eval-limit), final top-1 on test
-  eval <model> --data <ref> [--split val|test] [--metrics a,b] [--limit N] [--json]
+  eval <model> --data <ref> [--split val|test] [--metrics a,b] [--limit N] [--evaluator auto|tfjs|ort] [--json]
                                                  the dataset task's metrics (top1, top5, perClass, confusion
                                                  for classification) on one split (default test)
   jobs [--json]                                  jobs recorded in the workspace
@@ -48,7 +49,7 @@ const commands = {
   },
   eval: {
     ...common,
-    ...stringFlags('data', 'limit', 'batch-size', 'split', 'metrics', 'val-fraction', 'val-seed'),
+    ...stringFlags('data', 'limit', 'batch-size', 'split', 'metrics', 'val-fraction', 'val-seed', 'evaluator'),
   },
   jobs: { ...common },
   resume: { ...common },
@@ -114,11 +115,12 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           metrics: values.metrics !== undefined ? String(values.metrics).split(',').map((m) => m.trim()).filter(Boolean) : undefined,
           valFraction: numFlag('val-fraction', values['val-fraction'], EvalConfig),
           valSeed: numFlag('val-seed', values['val-seed'], EvalConfig),
+          evaluator: oneOf('evaluator', values.evaluator, EvaluatorChoice.options),
         };
         const r = (await withService(ws, async (s) =>
           finishJob(await runJob(s, async (s) => (await s.call('jobs.start', { kind: 'eval', config })).id, bar)),
         )) as EvalResult;
-        out(json ? JSON.stringify({ split: r.split, n: r.n, metrics: r.metrics, backend: r.backend }) : formatEval(r));
+        out(json ? JSON.stringify({ split: r.split, n: r.n, metrics: r.metrics, backend: r.backend, evaluator: r.evaluator }) : formatEval(r));
         return 0;
       }
       case 'train': {

@@ -1,6 +1,6 @@
 /** The evaluation part of the contract: eval's config and result, which split a number came from, the split sizes. */
 import { z } from 'zod';
-import { DatasetRef, ModelRef } from './common';
+import { DatasetRef, EvaluatorChoice, ModelRef, type EvaluatedBy } from './common';
 
 /** What a result may be measured on: selection reads val, reports read test. */
 const EvalSplit = z.enum(['val', 'test']);
@@ -41,6 +41,7 @@ export const EvalConfig = z
     split: EvalSplit.default('test'),
     /** metric names from the registry (default: the dataset task's metrics) */
     metrics: z.array(z.string().min(1).max(64)).min(1).max(32).optional(),
+    evaluator: EvaluatorChoice.default('auto'),
     ...ValSplitOptions,
   })
   .strict();
@@ -49,7 +50,7 @@ export type EvalConfig = z.input<typeof EvalConfig>;
 /** A metric's headline value: a number (top1, mAP50 …), a per-class list, or a matrix (confusion). */
 export type MetricValue = number | (number | null)[] | number[][];
 
-export interface EvalResult {
+export interface EvalResult extends EvaluatedBy {
   task: 'classification' | 'detection' | 'video';
   split: EvalSplit;
   /** examples the metrics were computed on */

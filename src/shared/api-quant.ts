@@ -1,7 +1,7 @@
 /** The quant part of the API contract: job kinds, methods and responses. api.ts merges it. */
 import { z } from 'zod';
 import type { SplitsInfo } from './api-eval';
-import { DatasetRef, ModelRef, OutDir, Seed, BatchSize, Limit } from './common';
+import { DatasetRef, EvaluatorChoice, ModelRef, OutDir, Seed, BatchSize, Limit, type EvaluatedBy } from './common';
 
 const bitsList = z.array(z.number().int().min(2).max(8)).min(1).max(7);
 const layerBits = z.record(z.string().min(1).max(512), z.number().int().min(2).max(32));
@@ -25,6 +25,7 @@ export const SensitivityConfig = z
     seed: Seed.default(1),
     /** the metric cells, rewards and steps are measured with (a scalar metric of the model's task; default its own: top1) */
     metric: z.string().min(1).max(64).optional(),
+    evaluator: EvaluatorChoice.default('auto'),
   })
   .strict();
 export type SensitivityConfig = z.input<typeof SensitivityConfig>;
@@ -82,6 +83,7 @@ export const QuantizeConfig = z
     seed: Seed.default(1),
     /** the metric cells, rewards and steps are measured with (a scalar metric of the model's task; default its own: top1) */
     metric: z.string().min(1).max(64).optional(),
+    evaluator: EvaluatorChoice.default('auto'),
   })
   .strict();
 export type QuantizeConfig = z.input<typeof QuantizeConfig>;
@@ -98,6 +100,7 @@ export const PolicyEvalConfig = z
     seed: Seed.default(1),
     /** the metric cells, rewards and steps are measured with (a scalar metric of the model's task; default its own: top1) */
     metric: z.string().min(1).max(64).optional(),
+    evaluator: EvaluatorChoice.default('auto'),
   })
   .strict();
 export type PolicyEvalConfig = z.input<typeof PolicyEvalConfig>;
@@ -125,7 +128,7 @@ export const quantMethods = {
   'quant.layer': LayerQuantRequest,
 } satisfies Record<string, z.ZodTypeAny>;
 
-export interface SensitivityResult {
+export interface SensitivityResult extends EvaluatedBy {
   model: string;
   data: string;
   method: string;
@@ -157,7 +160,7 @@ export interface StepRow {
   top1: number;
   top1Quantized: number;
 }
-export interface QuantizeResult {
+export interface QuantizeResult extends EvaluatedBy {
   method: 'uniform' | 'dnq' | 'slq' | 'mlq';
   /** the metric behind every top1 field below (episode rewards, steps, references, baseline, result) */
   metric: string;
@@ -181,13 +184,13 @@ export interface QuantizeResult {
   episodes: EpisodeRecord[];
   /** all-layers-at-b references (no retraining, episode subset) for the scatter */
   uniformReferences?: { bits: number; top1: number; compressionRatio: number }[];
-  search?: { episodes: number; evaluated: number; seconds: number; episodesPerMinute: number; evalSize: number; evalSeed: number; bestEpisode: number; split: 'val' };
+  search?: { episodes: number; evaluated: number; seconds: number; episodesPerMinute: number; evalSize: number; evalSeed: number; bestEpisode: number; split: 'val'; evaluator: 'tfjs' | 'ort' };
   seeds: Record<string, number>;
   backend: string;
   out?: string;
   seconds: number;
 }
-export interface PolicyEvalResult {
+export interface PolicyEvalResult extends EvaluatedBy {
   policy: Record<string, number>;
   /** on val: the studio's re-evaluate is a choice */
   top1: number;

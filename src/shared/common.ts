@@ -19,6 +19,14 @@ export const LearningRate = z.number().positive().max(10);
 export const Schedule = z.enum(['constant', 'cosine']);
 /** 'shift': random translations of up to 2 pixels, drawn from the seed */
 export const Augment = z.enum(['none', 'shift']);
+/** what runs evaluation: 'auto' times one batch through both and keeps the faster; 'ort' is ONNX Runtime */
+export const EvaluatorChoice = z.enum(['auto', 'tfjs', 'ort']);
+
+/** Which path evaluated a result; `evaluatorNote` says why ONNX Runtime was or was not used. */
+export interface EvaluatedBy {
+  evaluator: 'tfjs' | 'ort';
+  evaluatorNote?: string;
+}
 
 /**
  * A per-layer compression policy: what quantize writes (`policy.json`), what export reads (`--policy`).

@@ -26,7 +26,8 @@ describe('CLI commands (real engine, JSON output)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(Object.keys(j)).toEqual(['split', 'n', 'metrics', 'backend']);
+    expect(Object.keys(j)).toEqual(['split', 'n', 'metrics', 'backend', 'evaluator']);
+    expect(['tfjs', 'ort']).toContain(j.evaluator);
     expect([j.split, j.n]).toEqual(['test', 2000]);
     expect(Object.keys(j.metrics)).toEqual(['top1', 'top5', 'perClass', 'confusion']);
     expect(j.metrics.top1).toBeGreaterThanOrEqual(0.985);

@@ -38,6 +38,7 @@ const result: EvalResult = {
   classNames: ['cat', 'dog', 'eel'],
   splits: { valFraction: 0.1, valSeed: 4321, splitSeed: 1234, nTrain: 90, nVal: 10, nTest: 20 },
   backend: 'wasm',
+  evaluator: 'tfjs',
 };
 
 describe('confusionOption', () => {

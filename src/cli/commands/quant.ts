@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../../engine/core/errors';
 import { QuantizeConfig, SensitivityConfig, type QuantizeResult, type SensitivityResult } from '../../shared/api-quant';
+import { EvaluatorChoice } from '../../shared/common';
 import { stringFlags, UsageError, numFlag, numListFlag, oneOf, required, runJobToEnd, type CliCommand } from '../util';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
@@ -67,12 +68,13 @@ const sensitivity: CliCommand = {
   name: 'sensitivity',
   usage: `  sensitivity <model> --data <ref> [--bits 2,3,4,6,8] [--method kmeans|uniform|pow2]
         [--granularity per-tensor|per-channel] [--group a,b]… [--auto-group] [--limit N] [--subsets K] [--seed S]
-        [--metric top1|top5] [--json]            val top-1 (or --metric) with one layer (or group) quantized at a time`,
+        [--metric top1|top5] [--evaluator auto|tfjs|ort] [--json]
+                                                 val top-1 (or --metric) with one layer (or group) quantized at a time`,
   options: {
     ...stringFlags('data', 'bits', 'method', 'granularity'),
     group: { type: 'string', multiple: true },
     'auto-group': { type: 'boolean' },
-    ...stringFlags('limit', 'subsets', 'seed', 'metric'),
+    ...stringFlags('limit', 'subsets', 'seed', 'metric', 'evaluator'),
   },
   positionals: { count: 1, what: 'a <model>' },
   async run(a) {
@@ -89,6 +91,7 @@ const sensitivity: CliCommand = {
       subsets: numFlag('subsets', a.values.subsets, SensitivityConfig),
       seed: numFlag('seed', a.values.seed, SensitivityConfig),
       metric: a.values.metric as string | undefined,
+      evaluator: oneOf('evaluator', a.values.evaluator, EvaluatorChoice.options),
     };
     const r = (await runJobToEnd(a, { kind: 'sensitivity', config })) as SensitivityResult;
     a.out(a.json ? JSON.stringify(r) : formatSensitivity(r));
@@ -101,7 +104,8 @@ const quantize: CliCommand = {
         [--order distance|magnitude] [--out DIR] [--bit-choices 2,3,4,5,6,8] [--codebook kmeans|pow2|uniform]
         [--granularity per-tensor|per-channel] [--fractions 0.5,0.75,0.875,1] [--retrain-epochs E] [--lr X]
         [--controller lstm|mlp] [--reward additive|multiplicative] [--pinned layer=bits,…] [--policy FILE]
-        [--eval-size N] [--train-limit N] [--eval-limit N] [--single-order] [--seed S] [--metric top1|top5] [--json]
+        [--eval-size N] [--train-limit N] [--eval-limit N] [--single-order] [--seed S] [--metric top1|top5]
+        [--evaluator auto|tfjs|ort] [--json]
                                                  quantize weights (episodes and steps read val, the result is on test);
                                                  --out holds model.json, policy.json, quantize.json`,
   options: {
@@ -109,6 +113,7 @@ const quantize: CliCommand = {
     'single-order': { type: 'boolean' },
     seed: { type: 'string' },
     metric: { type: 'string' },
+    evaluator: { type: 'string' },
   },
   positionals: { count: 1, what: 'a <model>' },
   async run(a) {
@@ -136,6 +141,7 @@ const quantize: CliCommand = {
       compareOrders: a.values['single-order'] === true ? false : undefined,
       seed: numFlag('seed', a.values.seed, QuantizeConfig),
       metric: a.values.metric as string | undefined,
+      evaluator: oneOf('evaluator', a.values.evaluator, EvaluatorChoice.options),
     };
     const r = (await runJobToEnd(a, { kind: 'quantize', config })) as QuantizeResult;
     a.out(a.json ? JSON.stringify(r) : formatQuantize(r));

@@ -99,9 +99,9 @@ export async function progressive(
     throwIfCancelled(ctx);
     for (const { layer, params } of targets) quantizeStep(layer, params, fractions[t], order, env.freeze);
     applyFreeze(env.layers, env.freeze);
-    const top1Quantized = env.evaluator.score();
+    const top1Quantized = await env.evaluator.score();
     await retrain(env.model, env.data, env.layers, env.freeze, { ...retrainOpts, seed: retrainOpts.seed + t }, ctx, (d, n) => onBatch?.(t, d, n));
-    const rec = { fraction: fractions[t], top1Quantized, top1: retrainOpts.epochs > 0 ? env.evaluator.score() : top1Quantized };
+    const rec = { fraction: fractions[t], top1Quantized, top1: retrainOpts.epochs > 0 ? await env.evaluator.score() : top1Quantized };
     steps.push(rec);
     onStep?.(rec, t);
   }

@@ -11,6 +11,11 @@ import type { ClassificationDataset, Split } from '../data';
 import { batch } from '../data';
 import { scalarMetric, selectionMetric } from '../metrics';
 import { concatArrays } from '../core/arrays';
+import type * as Ort from 'onnxruntime-node';
+import { layersSession, ortRunAll, pickEvaluator } from '../export/ort';
+import type { EvaluatedBy } from '../../shared/common';
+
+type EvaluatorChoice = 'auto' | 'tfjs' | 'ort';
 
 export interface QLayer {
   name: string;
@@ -68,16 +73,21 @@ export class Evaluator {
   private ys: Int32Array;
   readonly n: number;
   readonly metric: string;
+  /** which path ran (known after the first evaluation) */
+  by: EvaluatedBy = { evaluator: 'tfjs' };
+  private want: EvaluatorChoice;
+  private picked = false;
   constructor(
     private model: tf.LayersModel,
     split: Split,
     shape: readonly [number, number, number],
     indices?: ArrayLike<number>,
-    opts: { batchSize?: number; metric?: string } = {},
+    opts: { batchSize?: number; metric?: string; evaluator?: EvaluatorChoice } = {},
   ) {
     const idx = indices ?? Uint32Array.from({ length: split.n }, (_, i) => i);
     const batchSize = opts.batchSize ?? 500;
     this.metric = selectionMetric('classification', opts.metric).name;
+    this.want = opts.evaluator ?? 'auto';
     this.n = idx.length;
     this.ys = new Int32Array(this.n);
     for (let s = 0; s < idx.length; s += batchSize) {
@@ -87,10 +97,36 @@ export class Evaluator {
       this.ys.set(b.y, s);
     }
   }
-  /** the model's scores on every example, n × classes */
-  scores(): { scores: Float32Array; classes: number } {
+  /**
+   * The model's scores on every example, n × classes, with its current weights. Through ONNX Runtime the
+   * candidate's weights are exported into a fresh in-memory ONNX per call (the first call's session is the pick's).
+   */
+  async scores(): Promise<{ scores: Float32Array; classes: number }> {
+    let session: Ort.InferenceSession | undefined;
+    if (!this.picked) {
+      this.picked = true;
+      const tfjs = (x: Float32Array, dims: number[]) => tf.tidy(() => (this.model.predict(tf.tensor(x, dims)) as tf.Tensor).dataSync() as Float32Array);
+      const pick = this.xs.length ? await pickEvaluator(this.want, this.model, this.xs[0].shape, tfjs, this.model.name, true) : { evaluator: 'tfjs' as const };
+      this.by = { evaluator: pick.evaluator, ...('note' in pick && pick.note ? { evaluatorNote: pick.note } : {}) };
+      session = 'session' in pick ? pick.session : undefined;
+    } else if (this.by.evaluator === 'ort') {
+      session = await layersSession(this.model, this.model.name);
+    }
     const parts: Float32Array[] = [];
     let classes = 0;
+    if (session) {
+      try {
+        for (const x of this.xs) {
+          const out = await ortRunAll(session, x.dataSync() as Float32Array, x.shape);
+          const y = out[session.outputNames[0]];
+          classes = y.dims[y.dims.length - 1] ?? 0;
+          parts.push(y.data);
+        }
+      } finally {
+        await session.release();
+      }
+      return { scores: concatArrays(Float32Array, parts), classes };
+    }
     for (const x of this.xs) {
       const out = tf.tidy(() => this.model.predict(x) as tf.Tensor);
       classes = out.shape[out.shape.length - 1] ?? 0;
@@ -100,8 +136,8 @@ export class Evaluator {
     return { scores: concatArrays(Float32Array, parts), classes };
   }
   /** the metric on the whole set, and the scores behind it (for subset spreads) */
-  evaluate(): { value: number; scores: Float32Array; classes: number } {
-    const s = this.scores();
+  async evaluate(): Promise<{ value: number; scores: Float32Array; classes: number }> {
+    const s = await this.scores();
     return { value: this.on(s.scores, s.classes), ...s };
   }
   /** the metric on the rows `rows` of scores from `scores()` (all rows when absent) */
@@ -116,8 +152,8 @@ export class Evaluator {
     return scalarMetric('classification', { n: rows.length, classes, scores: sub, labels }, this.metric);
   }
   /** the metric on the whole set */
-  score(): number {
-    return this.evaluate().value;
+  async score(): Promise<number> {
+    return (await this.evaluate()).value;
   }
   dispose(): void {
     tf.dispose(this.xs);

@@ -152,7 +152,7 @@ describe('quantize (small settings)', () => {
     try {
       p.layers.forEach((_, i) => writeQuantized(p, i, specFor(4, { method: cfg.codebook, granularity: cfg.granularity, symmetric: true }, cfg.seed)));
       const onVal = new Evaluator(p.model, p.data.val, p.data.shape, seededSubset(p.data.val.n, 100, r.search!.evalSeed));
-      expect(r.uniformReferences!.find((u) => u.bits === 4)!.top1).toBeCloseTo(onVal.score(), 10);
+      expect(r.uniformReferences!.find((u) => u.bits === 4)!.top1).toBeCloseTo(await onVal.score(), 10);
       onVal.dispose();
     } finally {
       p.dispose();

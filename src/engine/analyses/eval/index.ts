@@ -11,6 +11,7 @@ import type { LoadedModel } from '../../models/io';
 import { loadModel } from '../../models/io';
 import type { TaskName } from '../../tasks';
 import { getTask } from '../../tasks';
+import { ortRunAll, pickEvaluator } from '../../export/ort';
 import type { EvalConfig as Schema, EvalResult, MetricValue } from '../../../shared/api-eval';
 
 export type EvalConfig = z.input<typeof Schema>;
@@ -117,7 +118,7 @@ export async function top1(
   return { top1: r.metrics.top1 as number, n: r.n };
 }
 
-type Evaluated = Pick<EvalResult, 'n' | 'metrics' | 'details'>;
+type Evaluated = Pick<EvalResult, 'n' | 'metrics' | 'details' | 'evaluator' | 'evaluatorNote'>;
 type TaskEval = (model: LoadedModel, data: Dataset, config: z.output<typeof Schema>, ctx: RunContext) => Promise<Evaluated>;
 
 /** How a model is evaluated for each task: a new task is one more entry (detector and clip evaluators come with their models). */
@@ -126,15 +127,35 @@ const evaluators: Record<TaskName, TaskEval> = {
     const data = ds as ClassificationDataset;
     checkInputShape(model, data.shape, config.data);
     checkClassCount(model, data.classes, config.data);
-    return measure((x) => model.predict(x), data[config.split], data.shape, {
-      limit: config.limit,
-      batchSize: config.batchSize,
-      ctx,
-      from: 0.1,
-      to: 1,
-      metrics: config.metrics,
-      predictAsync: model.predictAsync ? (x) => model.predictAsync!(x) : undefined,
-    });
+    // an ONNX file already runs in ONNX Runtime; a layers model goes where a timed batch says (or where told)
+    const tfjs = (x: Float32Array, dims: number[]) => tf.tidy(() => model.predict(tf.tensor(x, dims)).dataSync() as Float32Array);
+    const pick = model.predictAsync
+      ? { evaluator: 'ort' as const, note: 'the ONNX file runs in ONNX Runtime' }
+      : await pickEvaluator(config.evaluator, model.layers, [Math.min(config.batchSize, data[config.split].n), ...data.shape], tfjs, model.ref);
+    const session = 'session' in pick ? pick.session : undefined;
+    const predictAsync = model.predictAsync
+      ? (x: tf.Tensor) => model.predictAsync!(x)
+      : session
+        ? async (x: tf.Tensor) => {
+            const outs = await ortRunAll(session, x.dataSync() as Float32Array, x.shape);
+            const y = outs[session.outputNames[0]];
+            return tf.tensor(y.data, y.dims);
+          }
+        : undefined;
+    try {
+      const r = await measure((x) => model.predict(x), data[config.split], data.shape, {
+        limit: config.limit,
+        batchSize: config.batchSize,
+        ctx,
+        from: 0.1,
+        to: 1,
+        metrics: config.metrics,
+        predictAsync,
+      });
+      return { ...r, evaluator: pick.evaluator, ...(pick.note ? { evaluatorNote: pick.note } : {}) };
+    } finally {
+      await session?.release();
+    }
   },
   detection: async (_m, ds) => {
     throw new UserError(`${ds.ref} is a detection dataset: evaluating it needs a detector, which eval does not run yet (its metrics: ${getTask('detection').defaultMetrics.join(', ')})`);
@@ -145,7 +166,7 @@ const evaluators: Record<TaskName, TaskEval> = {
 };
 
 export async function run(config: z.output<typeof Schema> | EvalConfig, ctx: RunContext): Promise<EvalResult> {
-  const c = { batchSize: 256, split: 'test' as const, ...config } as z.output<typeof Schema>;
+  const c = { batchSize: 256, split: 'test' as const, evaluator: 'auto' as const, ...config } as z.output<typeof Schema>;
   await initBackend();
   ctx.progress({ fraction: 0, stage: 'loading model' });
   const model = await loadModel(c.model);
@@ -155,7 +176,7 @@ export async function run(config: z.output<typeof Schema> | EvalConfig, ctx: Run
     const r = await evaluators[data.task](model, data, c, ctx);
     const headline = r.metrics[getTask(data.task).selectionMetric];
     ctx.progress({ fraction: 1, stage: 'done', metrics: typeof headline === 'number' ? { [getTask(data.task).selectionMetric]: headline } : undefined });
-    return { task: data.task, split: c.split, n: r.n, metrics: r.metrics, details: r.details, classNames: data.classNames, splits: splitsOf(data), backend: backendName() };
+    return { task: data.task, split: c.split, n: r.n, metrics: r.metrics, details: r.details, classNames: data.classNames, splits: splitsOf(data), backend: backendName(), evaluator: r.evaluator, ...(r.evaluatorNote ? { evaluatorNote: r.evaluatorNote } : {}) };
   } finally {
     model.dispose();
   }

@@ -21,16 +21,16 @@ export async function run(config: PolicyEvalConfig, ctx: RunContext): Promise<Po
     if (missing.length) throw new UserError(`policy: no bits for ${missing.join(', ')}`);
     // trying policies is choosing one: val
     const n = Math.min(config.limit ?? data.val.n, data.val.n);
-    const ev = new Evaluator(p.model, data.val, data.shape, Uint32Array.from({ length: n }, (_, i) => i), { metric: config.metric });
+    const ev = new Evaluator(p.model, data.val, data.shape, Uint32Array.from({ length: n }, (_, i) => i), { metric: config.metric, evaluator: config.evaluator });
     try {
-      const baseline = ev.score();
+      const baseline = await ev.score();
       const cb = { method: config.codebook, granularity: config.granularity, symmetric: true } as const;
       const specs = layers.map((l) => (config.policy[l.name] >= 32 ? null : specFor(config.policy[l.name], cb, config.seed)));
       specs.forEach((s, i) => s && writeQuantized(p, i, s));
-      const top1 = ev.score();
+      const top1 = await ev.score();
       const cr = compressionRatio(layers, specs);
       ctx.progress({ fraction: 1, stage: 'done', metrics: { top1, cr } });
-      return { policy: config.policy, top1, n: ev.n, split: 'val', splits: splitsOf(data), metric: ev.metric, baseline, compressionRatio: cr, backend: backendName() };
+      return { policy: config.policy, top1, n: ev.n, split: 'val', splits: splitsOf(data), metric: ev.metric, baseline, compressionRatio: cr, backend: backendName(), ...ev.by };
     } finally {
       ev.dispose();
     }

@@ -52,7 +52,7 @@ async function search(p: Prepared, c: QuantizeConfig, cb: CodebookChoice, ctx: R
   const pinned = layers.map((l) => c.pinned[l.name] ?? null);
   const evalSeed = c.seed + EVAL_SEED_OFFSET;
   // episode rewards (and so the chosen policy) read val, never test
-  const ev = new Evaluator(p.model, data.val, data.shape, seededSubset(data.val.n, c.episodeEvalSize, evalSeed), { metric: c.metric });
+  const ev = new Evaluator(p.model, data.val, data.shape, seededSubset(data.val.n, c.episodeEvalSize, evalSeed), { metric: c.metric, evaluator: c.evaluator });
   const t0 = Date.now();
   const ctrl = new Controller(
     {
@@ -77,24 +77,25 @@ async function search(p: Prepared, c: QuantizeConfig, cb: CodebookChoice, ctx: R
     const specsOf = (bits: number[]) => bits.map((b) => (b >= 32 ? null : specFor(b, cb, c.seed)));
     const cache = new Map<string, number>();
     let evaluated = 0;
-    const evalPolicy = (bits: number[]) => {
+    const evalPolicy = async (bits: number[]) => {
       const key = bits.join(',');
       let acc = cache.get(key);
       if (acc === undefined) {
         bits.forEach((b, i) => writeKernel(layers[i], b >= 32 ? p.original[i] : deq[i].get(b)!));
-        acc = ev.score();
+        acc = await ev.score();
         cache.set(key, acc);
         evaluated++;
       }
       return acc;
     };
-    const uniformReferences = c.bitChoices.map((b) => {
+    const uniformReferences: { bits: number; top1: number; compressionRatio: number }[] = [];
+    for (const b of c.bitChoices) {
       const bits = layers.map((_, i) => pinned[i] ?? b);
-      const top1 = evalPolicy(bits);
+      const top1 = await evalPolicy(bits);
       const cr = compressionRatio(layers, specsOf(bits));
       ctx.progress({ fraction: from, stage: `uniform ${b}-bit reference`, metrics: { refBits: b, refTop1: top1, refCr: cr } });
-      return { bits: b, top1, compressionRatio: cr };
-    });
+      uniformReferences.push({ bits: b, top1, compressionRatio: cr });
+    }
     const episodes: EpisodeRecord[] = [];
     let best = { reward: -Infinity, bits: [] as number[], episode: 0 };
     while (episodes.length < c.episodes) {
@@ -105,7 +106,7 @@ async function search(p: Prepared, c: QuantizeConfig, cb: CodebookChoice, ctx: R
       const recs: EpisodeRecord[] = [];
       for (const a of samples) {
         const bits = a.map((k, i) => pinned[i] ?? c.bitChoices[k]);
-        const top1 = evalPolicy(bits);
+        const top1 = await evalPolicy(bits);
         const cr = compressionRatio(layers, specsOf(bits));
         const r = reward(c, top1, cr);
         rewards.push(r);
@@ -131,7 +132,7 @@ async function search(p: Prepared, c: QuantizeConfig, cb: CodebookChoice, ctx: R
       episodes,
       best: Object.fromEntries(layers.map((l, i) => [l.name, best.bits[i]])),
       uniformReferences,
-      search: { episodes: episodes.length, evaluated, seconds, episodesPerMinute: (episodes.length * 60) / Math.max(seconds, 1e-3), evalSize: ev.n, evalSeed, bestEpisode: best.episode, split: 'val' },
+      search: { episodes: episodes.length, evaluated, seconds, episodesPerMinute: (episodes.length * 60) / Math.max(seconds, 1e-3), evalSize: ev.n, evalSeed, bestEpisode: best.episode, split: 'val', evaluator: ev.by.evaluator },
     };
   } finally {
     ctrl.dispose();
@@ -152,11 +153,11 @@ export async function run(config: QuantizeConfig, ctx: RunContext): Promise<Quan
     const cb = codebookOf(config);
     const first = (n: number) => (config.evalLimit ? Uint32Array.from({ length: Math.min(config.evalLimit, n) }, (_, i) => i) : undefined);
     // steps (what SLQ/MLQ/DNQ choices see) on val; the reported baseline and result on test
-    const valEv = new Evaluator(model, data.val, data.shape, first(data.val.n), { metric: config.metric });
-    const full = new Evaluator(model, data.test, data.shape, first(data.test.n), { metric: config.metric });
+    const valEv = new Evaluator(model, data.val, data.shape, first(data.val.n), { metric: config.metric, evaluator: config.evaluator });
+    const full = new Evaluator(model, data.test, data.shape, first(data.test.n), { metric: config.metric, evaluator: config.evaluator });
     try {
-      const baseline = full.score();
-      const valBaseline = valEv.score();
+      const baseline = await full.score();
+      const valBaseline = await valEv.score();
       ctx.progress({ fraction: 0.02, stage: 'baseline', metrics: { baselineTop1: baseline, valBaselineTop1: valBaseline } });
 
       // per-layer bits
@@ -240,8 +241,8 @@ export async function run(config: QuantizeConfig, ctx: RunContext): Promise<Quan
         steps = all;
       }
       // the model now holds the last order's result, which is the requested one
-      const top1 = full.score();
-      const valTop1 = valEv.score();
+      const top1 = await full.score();
+      const valTop1 = await valEv.score();
       const cr = compressionRatio(layers, specs);
       const mcr = modelCompression(totalParams(model), layers, specs);
       const policy = Object.fromEntries(layers.map((l, i) => [l.name, bitsOf[i]]));
@@ -264,6 +265,7 @@ export async function run(config: QuantizeConfig, ctx: RunContext): Promise<Quan
         ...(found ? { uniformReferences: found.uniformReferences, search: found.search } : {}),
         seeds: { seed: config.seed, retrainSeed: config.seed, controllerSeed: config.seed, episodeEvalSeed: config.seed + EVAL_SEED_OFFSET, splitSeed: data.splitSeed, valSeed: data.valSeed },
         backend: backendName(),
+        ...full.by,
         seconds: (Date.now() - t0) / 1000,
       };
       if (config.out) {

@@ -33,7 +33,7 @@ export async function run(config: SensitivityConfig, ctx: RunContext): Promise<S
     // a sensitivity map drives choices (bits per layer, groups), so it reads val
     const n = Math.min(data.val.n, config.limit ?? data.val.n);
     const order = config.limit ? seededPermutation(data.val.n, config.seed).slice(0, n).sort() : undefined;
-    const ev = new Evaluator(p.model, data.val, data.shape, order, { metric: config.metric });
+    const ev = new Evaluator(p.model, data.val, data.shape, order, { metric: config.metric, evaluator: config.evaluator });
     try {
       const K = config.subsets;
       // disjoint seeded subsets of the evaluation set, for the spread
@@ -45,7 +45,7 @@ export async function run(config: SensitivityConfig, ctx: RunContext): Promise<S
         const std = Math.sqrt(acc.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, K - 1));
         return { mean, std, min: Math.min(...acc), max: Math.max(...acc) };
       };
-      const baseline = ev.score();
+      const baseline = await ev.score();
       const total = rows.length * config.bits.length;
       let done = 0;
       const out: SensitivityResult['layers'] = [];
@@ -63,7 +63,7 @@ export async function run(config: SensitivityConfig, ctx: RunContext): Promise<S
               seed: config.seed,
             });
           }
-          const r = ev.evaluate();
+          const r = await ev.evaluate();
           bits[String(b)] = r.value;
           if (K > 1) spread[String(b)] = spreadOf(r.scores, r.classes);
           for (const name of members) {
@@ -91,6 +91,7 @@ export async function run(config: SensitivityConfig, ctx: RunContext): Promise<S
         seed: config.seed,
         subsets: K,
         backend: backendName(),
+        ...ev.by,
         layers: out,
       };
     } finally {

@@ -252,7 +252,8 @@ export function exportOnnx(model: tf.LayersModel, plan: PlanLayer[], mode: 'floa
 
   if (model.inputs.length !== 1) throw new UserError('ONNX export supports models with one input');
   const inShape = model.inputs[0].shape;
-  const inputLayer = model.inputLayers[0];
+  // a Sequential model does not list its input layer in inputLayers; the input tensor names it in both kinds
+  const inputLayer = model.inputs[0].sourceLayer;
   vals.set(inputLayer.name, { name: 'input', layout: inShape.length === 4 ? 'nhwc' : 'vec' });
 
   const transposed = new Map<string, string>();
@@ -440,7 +441,7 @@ export function exportOnnx(model: tf.LayersModel, plan: PlanLayer[], mode: 'floa
   const dim = (d: number | null) => (d === null ? { dimParam: 'N' } : { dimValue: d });
   const produced = new Set(nodes.flatMap((n) => n.output ?? []));
   const outputs = model.outputs.map((o, i) => {
-    const layer = model.outputLayers[i];
+    const layer = o.sourceLayer;
     const v = vals.get(layer.name);
     if (!v) throw new UserError(`output layer ${layer.name} was not exported`);
     const name = model.outputs.length === 1 ? 'output' : (outputNames?.[i] ?? layer.name).replace(/[^A-Za-z0-9_./:-]/g, '_');

@@ -48,6 +48,20 @@ describe('evaluator: tfjs or ONNX Runtime', () => {
     expect(Math.abs(viaOrt.top1 - viaTf.top1)).toBeLessThanOrEqual(0.001);
   });
 
+  it('a Sequential layers model runs through ort too, with the tfjs path\'s scores', async () => {
+    const m = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 4, kernelSize: 3, activation: 'relu' }), tf.layers.flatten(), tf.layers.dense({ units: 10 })] });
+    const data = await loadDataset('mnist');
+    const rows = Uint32Array.from({ length: 64 }, (_, i) => i);
+    const [viaTf, viaOrt] = [new Evaluator(m, data.val, data.shape, rows, { evaluator: 'tfjs' }), new Evaluator(m, data.val, data.shape, rows, { evaluator: 'ort' })];
+    const [a, b] = [await viaTf.scores(), await viaOrt.scores()];
+    viaTf.dispose();
+    viaOrt.dispose();
+    m.dispose();
+    expect([viaTf.by.evaluator, viaOrt.by.evaluator]).toEqual(['tfjs', 'ort']);
+    expect(b.scores).toHaveLength(a.scores.length);
+    for (let i = 0; i < a.scores.length; i++) expect(Math.abs(b.scores[i] - a.scores[i])).toBeLessThan(1e-4);
+  });
+
   it('a model ONNX export cannot write stays on tfjs with the reason, for eval and for the quant evaluator', async () => {
     const graph = await loadModel(writeGraphConvModel(tmp('ll-evaluator-')));
     const pick = await pickEvaluator('ort', graph.layers, [2, 6, 6, 2], () => new Float32Array(0), graph.ref);

@@ -44,6 +44,8 @@ describe('CLI bad input', () => {
     expectOneLineError(cli('eval', 'builtin:lenet5-mnist', '--data', 'imagenet-22k'), /unknown dataset "imagenet-22k"/);
     expectOneLineError(cli('train', '--arch', 'lenet5', '--data', 'mnist', '--epochs', 'many'), /--epochs must be an integer/);
     expectOneLineError(cli('train', '--arch', 'vgg', '--data', 'mnist', '--epochs', '1'), /--arch must be one of/);
+    expectOneLineError(cli('eval', 'builtin:lenet5-mnist', '--data', 'mnist', '--evaluator', 'gpu'), /--evaluator must be one of auto, tfjs, ort, got "gpu"/);
+    expectOneLineError(cli('sensitivity', 'builtin:lenet5-mnist', '--data', 'mnist', '--evaluator', 'gpu'), /--evaluator must be one of auto, tfjs, ort, got "gpu"/);
   });
 
   it('names a dataset folder that does not exist', () => {

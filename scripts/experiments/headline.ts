@@ -1,6 +1,6 @@
 /**
- * The headline rows of src/engine/quant/NOTES.md and docs/lowrank-experiments.md, generated from recorded results
- * (results/headline/*.json), never typed by hand.
+ * The headline rows of src/engine/quant/NOTES.md and docs/lowrank-experiments.md and the newest bench table of
+ * docs/bench.md, generated from recorded results (results/headline/*.json, results/bench/*.json), never typed by hand.
  *
  *   node --import tsx scripts/experiments/headline.ts --add <result.json> --as <name> [--commit SHA]
  *       keeps a trimmed copy of a quant.ts / lowrank.ts result (spectra and episode lists dropped) as results/headline/<name>.json
@@ -107,14 +107,43 @@ function trpTable(prefix: string, layerNames: string[]): string {
   ].join('\n');
 }
 
+/** The newest `npm run bench -- --json` record in results/bench/: images/s per net and path, ratios to PyTorch. */
+function benchTable(): string {
+  const dir = join(root, 'results/bench');
+  const newest = readdirSync(dir).filter((f) => f.endsWith('.json')).sort().at(-1);
+  if (!newest) return '_No recorded bench run (results/bench/*.json)._';
+  const b: Rec = JSON.parse(readFileSync(join(dir, newest), 'utf8'));
+  const fmt = (x: number | undefined) => (x === undefined ? '—' : int(x));
+  const gf = (x: number | undefined) => (x === undefined ? '' : ` (${x.toFixed(1)})`);
+  const paths: [string, string][] = [['native', 'native'], ['wasm', 'wasm'], ['onnxruntime', 'ONNX Runtime'], ['torch', 'PyTorch']];
+  const body: string[][] = [];
+  for (const [net, byPath] of Object.entries(b.nets as Record<string, Record<string, Rec>>)) {
+    for (const [key, label] of paths) {
+      const r = byPath[key];
+      if (!r) continue;
+      const g = b.gflops?.[net]?.[key] ?? {};
+      body.push([net, label, fmt(r.trainImgPerSec) + gf(g.train), fmt(r.inferImgPerSec) + gf(g.infer), fmt(r.trainImgPerCpuSec), fmt(r.inferImgPerCpuSec)]);
+    }
+    const q = b.ratios[net];
+    body.push([net, '**best ÷ PyTorch**', `**${q.train.toFixed(2)}×**`, `**${q.infer.toFixed(2)}×**`, `${q.trainCpu.toFixed(2)}×`, `${q.inferCpu.toFixed(2)}×`]);
+  }
+  return [
+    `\`${newest}\` (${b.date}; ${b.machine.cpus} × ${b.machine.model}, Node ${b.machine.node}, PyTorch ${b.torch}; batch ${b.batch}; medians). ` +
+      'img/s wall-clock, in brackets GFLOP/s = img/s × 2 × the model\'s MACs:',
+    '',
+    rows(['net', 'path', 'train img/s (GFLOP/s)', 'infer img/s (GFLOP/s)', 'train img/CPU-s', 'infer img/CPU-s'], body),
+  ].join('\n');
+}
+
 const tables: Record<string, () => string> = {
+  bench: benchTable,
   'quant-lenet': quantTable,
   'trp-lenet': () => trpTable('trp-lenet-', ['conv1', 'conv2', 'fc1', 'fc2']),
   'trp-resnet8': () => trpTable('trp-resnet8-', ['s1b0_conv1', 's1b0_conv2', 's2b0_conv1', 's2b0_conv2', 's3b0_conv1', 's3b0_conv2']),
 };
 
 let stale = false;
-for (const doc of ['src/engine/quant/NOTES.md', 'docs/lowrank-experiments.md']) {
+for (const doc of ['src/engine/quant/NOTES.md', 'docs/lowrank-experiments.md', 'docs/bench.md']) {
   const file = join(root, doc);
   if (!existsSync(file)) continue;
   const text = readFileSync(file, 'utf8');

@@ -110,7 +110,7 @@ function trpTable(prefix: string, layerNames: string[]): string {
 /** The newest `npm run bench -- --json` record in results/bench/: images/s per net and path, ratios to PyTorch. */
 function benchTable(): string {
   const dir = join(root, 'results/bench');
-  const newest = readdirSync(dir).filter((f) => f.endsWith('.json')).sort().at(-1);
+  const newest = readdirSync(dir).filter((f) => /^\d{4}-.*\.json$/.test(f)).sort().at(-1);
   if (!newest) return '_No recorded bench run (results/bench/*.json)._';
   const b: Rec = JSON.parse(readFileSync(join(dir, newest), 'utf8'));
   const fmt = (x: number | undefined) => (x === undefined ? '—' : int(x));

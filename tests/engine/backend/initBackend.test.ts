@@ -1,6 +1,6 @@
 // Backend selection: tfjs-node is absent here, so the engine must land on native when its addon is built,
 // else on wasm (with its kernels).
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backendName, initBackend, BACKEND_ENV_VAR } from '../../../src/engine/backend';
 import { loadAddon } from '../../../src/engine/backend/native';
 import { UserError } from '../../../src/engine/core/errors';
@@ -9,6 +9,14 @@ import * as tf from '../../../src/engine/backend/tf';
 const AUTO = loadAddon().addon != null ? 'native' : 'wasm';
 
 describe('initBackend', () => {
+  // these tests are about the choice itself: they run unforced even in a suite run with LAYERLENS_BACKEND set
+  const forced = process.env[BACKEND_ENV_VAR];
+  beforeAll(() => {
+    delete process.env[BACKEND_ENV_VAR];
+  });
+  afterAll(() => {
+    if (forced !== undefined) process.env[BACKEND_ENV_VAR] = forced;
+  });
   afterEach(async () => {
     delete process.env[BACKEND_ENV_VAR];
     await initBackend('wasm');

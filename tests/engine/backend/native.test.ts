@@ -8,6 +8,8 @@ import { pooledBytes } from '../../../src/engine/backend/native/pool';
 import * as tf from '../../../src/engine/backend/tf';
 import { relativeL2, runOn, seeded, seededArray, TOLERANCE } from './helpers';
 
+// this file compares the native kernels with cpu and with wasm whatever backend a suite run forces
+delete process.env.LAYERLENS_BACKEND;
 const { addon, why } = loadAddon();
 
 /** Same computation on cpu (reference) and native; outputs agree to TOLERANCE; `kernels` ran natively. */

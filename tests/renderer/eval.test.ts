@@ -1,24 +1,15 @@
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mount, flushPromises } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
 import { setApi } from '@renderer/api';
 import TrainView from '@renderer/views/TrainView.vue';
 import JobDetail from '@renderer/components/JobDetail.vue';
 import EChart from '@renderer/components/charts/EChart.vue';
 import { confusionOption } from '@renderer/components/charts/options-extra';
-import { useJobsStore } from '@renderer/stores/jobs';
 import { useModelStore } from '@renderer/stores/model';
 import type { EvalResult } from '@shared/api';
-import { fakeClient, fakeLayout, jobRecord } from './helpers';
+import { fakeClient, freshPiniaPerTest, jobRecord } from './helpers';
 
-let pinia: ReturnType<typeof createPinia>;
-beforeAll(() => fakeLayout());
-beforeEach(() => {
-  pinia = createPinia();
-  setActivePinia(pinia);
-  useJobsStore().unsubscribe();
-});
-const opts = () => ({ global: { plugins: [pinia] }, attachTo: document.body });
+const opts = freshPiniaPerTest();
 
 const result: EvalResult = {
   task: 'classification',

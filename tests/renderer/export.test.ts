@@ -1,21 +1,12 @@
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mount, flushPromises } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
 import { setApi } from '@renderer/api';
 import ExportView from '@renderer/views/ExportView.vue';
 import DiffView from '@renderer/views/DiffView.vue';
-import { useJobsStore } from '@renderer/stores/jobs';
 import type { DiffResult, ExportReport, ExportResult } from '@shared/api-export';
-import { fakeClient, fakeLayout, jobRecord } from './helpers';
+import { fakeClient, freshPiniaPerTest, jobRecord } from './helpers';
 
-let pinia: ReturnType<typeof createPinia>;
-beforeAll(() => fakeLayout());
-beforeEach(() => {
-  pinia = createPinia();
-  setActivePinia(pinia);
-  useJobsStore().unsubscribe();
-});
-const opts = () => ({ global: { plugins: [pinia] }, attachTo: document.body });
+const opts = freshPiniaPerTest();
 
 const report = (format: ExportReport['format'], fc1Bytes: number, storage: string, flags: string[] = []): ExportReport => ({
   format,

@@ -1,4 +1,6 @@
-import { vi } from 'vitest';
+import { beforeAll, beforeEach, vi } from 'vitest';
+import { createPinia, setActivePinia } from 'pinia';
+import { useJobsStore } from '@renderer/stores/jobs';
 import type { ApiClient, HostEvent, InspectResult, JobEvent, JobRecord, LayerInfo, Method, Request, Response } from '@shared/api';
 
 /** ECharts measures its container; happy-dom lays nothing out. */
@@ -90,3 +92,18 @@ export function jobRecord(id: string, extra: Partial<JobRecord> = {}): JobRecord
 }
 
 export const flush = () => new Promise((r) => setTimeout(r, 0));
+
+/**
+ * Component-test setup shared by the view tests: fake layout once, a fresh Pinia (jobs store unsubscribed) before
+ * each test; returns the mount options that install that Pinia.
+ */
+export function freshPiniaPerTest(): () => { global: { plugins: ReturnType<typeof createPinia>[] }; attachTo: HTMLElement } {
+  let pinia: ReturnType<typeof createPinia>;
+  beforeAll(() => fakeLayout());
+  beforeEach(() => {
+    pinia = createPinia();
+    setActivePinia(pinia);
+    useJobsStore().unsubscribe();
+  });
+  return () => ({ global: { plugins: [pinia] }, attachTo: document.body });
+}

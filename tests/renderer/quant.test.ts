@@ -1,22 +1,14 @@
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mount, flushPromises } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
 import { setApi } from '@renderer/api';
 import BitwidthsView from '@renderer/views/BitwidthsView.vue';
 import SensitivityView from '@renderer/views/SensitivityView.vue';
 import { useQuantStore } from '@renderer/stores/quant';
 import { useJobsStore } from '@renderer/stores/jobs';
 import { heatmapOption, levelsHistogramOption, paretoFront, scatterOption } from '@renderer/components/charts/options-extra';
-import { fakeClient, fakeLayout, inspectResult, jobRecord } from './helpers';
+import { fakeClient, freshPiniaPerTest, inspectResult, jobRecord } from './helpers';
 
-let pinia: ReturnType<typeof createPinia>;
-beforeAll(() => fakeLayout());
-beforeEach(() => {
-  pinia = createPinia();
-  setActivePinia(pinia);
-  useJobsStore().unsubscribe();
-});
-const opts = () => ({ global: { plugins: [pinia] }, attachTo: document.body });
+const opts = freshPiniaPerTest();
 
 describe('chart options', () => {
   it('Pareto front keeps only points no other beats on both axes, sorted by x', () => {

@@ -1,6 +1,5 @@
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mount, flushPromises } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
 import { setApi } from '@renderer/api';
 import LayersView from '@renderer/views/LayersView.vue';
 import JobsView from '@renderer/views/JobsView.vue';
@@ -12,16 +11,9 @@ import { useModelStore } from '@renderer/stores/model';
 import { useJobsStore } from '@renderer/stores/jobs';
 import { useWorkspaceStore } from '@renderer/stores/workspace';
 import { useAppStore } from '@renderer/stores/app';
-import { fakeClient, fakeLayout, inspectResult, jobRecord } from './helpers';
+import { fakeClient, freshPiniaPerTest, inspectResult, jobRecord } from './helpers';
 
-let pinia: ReturnType<typeof createPinia>;
-beforeAll(() => fakeLayout());
-beforeEach(() => {
-  pinia = createPinia();
-  setActivePinia(pinia);
-  useJobsStore().unsubscribe();
-});
-const opts = () => ({ global: { plugins: [pinia] }, attachTo: document.body });
+const opts = freshPiniaPerTest();
 
 describe('LayersView', () => {
   it('shows one row per layer, totals, and the selected layer with its histogram', async () => {

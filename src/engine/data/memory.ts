@@ -19,11 +19,23 @@ interface Source<T> {
   valSeed?: number;
 }
 
-function carve<T>(src: Source<T>) {
+/** The fields every in-memory dataset shares: names, classes and the three splits, val carved from train. */
+function withSplits<T, S>(src: Source<T>, split: (items: T[]) => S) {
   const valFraction = src.valFraction ?? DEFAULT_VAL_FRACTION;
   const valSeed = src.valSeed ?? DEFAULT_VAL_SEED;
   const { trainIdx, valIdx } = carveIndices(src.train.length, valFraction, valSeed);
-  return { valFraction, valSeed, train: trainIdx.map((i) => src.train[i]), val: valIdx.map((i) => src.train[i]) };
+  return {
+    ref: src.ref,
+    name: src.name,
+    classes: src.classNames.length,
+    classNames: [...src.classNames],
+    train: split(trainIdx.map((i) => src.train[i])),
+    val: split(valIdx.map((i) => src.train[i])),
+    test: split(src.test),
+    splitSeed: src.splitSeed,
+    valFraction,
+    valSeed,
+  };
 }
 
 function checkLabel(label: number, classes: number, where: string): void {
@@ -40,21 +52,7 @@ export function detectionDataset(src: Source<DetectionImage>): DetectionDataset 
       if (!(b.x2 > b.x1 && b.y2 > b.y1)) throw new UserError(`box ${JSON.stringify(b)} has no area`, im.id);
     }
   }
-  const c = carve(src);
-  const split = (images: DetectionImage[]) => ({ n: images.length, images });
-  return {
-    task: 'detection',
-    ref: src.ref,
-    name: src.name,
-    classes,
-    classNames: [...src.classNames],
-    train: split(c.train),
-    val: split(c.val),
-    test: split(src.test),
-    splitSeed: src.splitSeed,
-    valFraction: c.valFraction,
-    valSeed: c.valSeed,
-  };
+  return { task: 'detection', ...withSplits(src, (images) => ({ n: images.length, images })) };
 }
 
 export function videoDataset(src: Source<Clip> & { hierarchy?: VideoDataset['hierarchy'] }): VideoDataset {
@@ -63,20 +61,9 @@ export function videoDataset(src: Source<Clip> & { hierarchy?: VideoDataset['hie
   if (src.hierarchy && src.hierarchy.coarseOf.length !== classes) {
     throw new UserError(`label hierarchy maps ${src.hierarchy.coarseOf.length} fine classes, the dataset has ${classes}`, src.ref);
   }
-  const c = carve(src);
-  const split = (clips: Clip[]) => ({ n: clips.length, clips });
   return {
     task: 'video',
-    ref: src.ref,
-    name: src.name,
-    classes,
-    classNames: [...src.classNames],
-    train: split(c.train),
-    val: split(c.val),
-    test: split(src.test),
-    splitSeed: src.splitSeed,
-    valFraction: c.valFraction,
-    valSeed: c.valSeed,
+    ...withSplits(src, (clips) => ({ n: clips.length, clips })),
     ...(src.hierarchy ? { hierarchy: src.hierarchy } : {}),
   };
 }

@@ -14,6 +14,8 @@ import { Workspace } from './jobs/workspace';
 import { quantHandlers } from './analyses/quant/handlers';
 import { lowrankHandlers } from './analyses/lowrank/handlers';
 import { exportHandlers } from './analyses/export/handlers';
+import { wsodHandlers } from './analyses/wsod/handlers';
+import { reviewHandlers } from './analyses/review/handlers';
 
 export interface Service {
   /** handlers fed already-validated requests (hosts validate at their boundary) */
@@ -75,6 +77,8 @@ export async function createService(opts: { workspaceDir: string; host: AppInfo[
     ...quantHandlers({ workspace, runner }),
     ...lowrankHandlers({ workspace, runner }),
     ...exportHandlers({ workspace, runner }),
+    ...wsodHandlers({ workspace, runner }),
+    ...reviewHandlers({ workspace, runner }),
   };
 
   const call = async <M extends Method>(method: M, req: Request<M>): Promise<Response<M>> => {

@@ -8,6 +8,8 @@ import { DatasetRef, ModelRef, Seed, BatchSize, Epochs, Limit, Optimizer, Learni
 import { quantJobs, quantMethods, type QuantResponses } from './api-quant';
 import { lowrankJobs, lowrankMethods, type LowrankResponses } from './api-lowrank';
 import { exportJobs, exportMethods, type ExportResponses } from './api-export';
+import { wsodJobs, wsodMethods, type WsodResponses } from './api-wsod';
+import { reviewMethods, type ReviewResponses } from './api-review';
 import { EvalConfig, ValSplitOptions, type Measured, type SplitsInfo } from './api-eval';
 
 export * from './common';
@@ -46,6 +48,7 @@ export const JobStart = z.discriminatedUnion('kind', [
   ...quantJobs,
   ...lowrankJobs,
   ...exportJobs,
+  ...wsodJobs,
 ]);
 export type JobStart = z.input<typeof JobStart>;
 export type JobKind = JobStart['kind'];
@@ -177,9 +180,11 @@ const methods = {
   ...quantMethods,
   ...lowrankMethods,
   ...exportMethods,
+  ...wsodMethods,
+  ...reviewMethods,
 } as const;
 
-interface Responses extends QuantResponses, LowrankResponses, ExportResponses {
+interface Responses extends QuantResponses, LowrankResponses, ExportResponses, WsodResponses, ReviewResponses {
   'app.info': AppInfo;
   'workspace.models': ModelEntry[];
   'workspace.datasets': DatasetEntry[];

@@ -4,6 +4,7 @@ import type { JobAnalysis } from './types';
 import { quantJobAnalyses } from './quant/jobs';
 import { lowrankJobAnalyses } from './lowrank/jobs';
 import { exportJobAnalyses } from './export/jobs';
+import { wsodJobAnalyses } from './wsod/jobs';
 import * as train from './train';
 import * as evaluate from './eval';
 
@@ -26,4 +27,5 @@ export const jobAnalyses = {
   ...quantJobAnalyses,
   ...lowrankJobAnalyses,
   ...exportJobAnalyses,
+  ...wsodJobAnalyses,
 } as Record<JobKind, JobAnalysis<any, any>>;

@@ -9,11 +9,13 @@ import { stringFlags, UsageError, finishJob, int, numFlag, oneOf, required, runJ
 import { quantCommands } from './commands/quant';
 import { lowrankCommands } from './commands/lowrank';
 import { exportCommands } from './commands/export';
+import { wsodCommands } from './commands/wsod';
+import { annotationCommands } from './commands/annotations';
 import { formatEval } from './commands/eval-format';
 import type { EvalResult } from '../shared/api-eval';
 
 /** Commands of the capabilities beyond the engine core, one file per domain. */
-const extra: CliCommand[] = [...quantCommands, ...lowrankCommands, ...exportCommands];
+const extra: CliCommand[] = [...quantCommands, ...lowrankCommands, ...exportCommands, ...wsodCommands, ...annotationCommands];
 
 const USAGE = `usage: layerlens <command> [options]
 
@@ -93,7 +95,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       }
     };
     if (other) {
-      expectArgs(other.positionals.count, other.positionals.what);
+      if (other.positionals.count >= 0) expectArgs(other.positionals.count, other.positionals.what);
       await other.run({ values, positionals, json, bar, workspace: ws, out });
       return 0;
     }

@@ -29,7 +29,7 @@ export interface CliCommand {
   /** help lines, already indented */
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
-  /** how many positionals (exact) and what they are, for the error message */
+  /** how many positionals (exact; -1: the command checks them, e.g. by subcommand) and what they are, for the error message */
   positionals: { count: number; what: string };
   run(args: CommandArgs): Promise<void>;
 }

@@ -54,6 +54,8 @@ export interface DetectionImage {
   /** distinct class ids present in the image */
   labels: number[];
   boxes?: Box[];
+  /** how hard the image was made to be, where a generator recorded it (the cluttered-digit benchmark) */
+  difficulty?: number;
 }
 /** @public a detection split; the VOC/COCO loaders and detection metrics take it */
 export interface DetectionSplit {

@@ -8,6 +8,8 @@ import ExportView from './ExportView.vue';
 import DiffView from './DiffView.vue';
 import BitwidthsView from './BitwidthsView.vue';
 import SensitivityView from './SensitivityView.vue';
+import ReviewView from './ReviewView.vue';
+import DifficultyView from './DifficultyView.vue';
 
 export interface ViewEntry {
   view: string;
@@ -26,5 +28,7 @@ export const viewEntries: ViewEntry[] = [
   { view: 'export', label: 'Export', icon: '⇪', component: ExportView },
   { view: 'diff', label: 'Diff', icon: '⇄', component: DiffView },
   { view: 'train', label: 'Train / Evaluate', icon: '▶', component: TrainView },
+  { view: 'review', label: 'Review', icon: '☑', component: ReviewView },
+  { view: 'difficulty', label: 'Difficulty', icon: '◭', component: DifficultyView },
   { view: 'jobs', label: 'Jobs', icon: '◷', component: JobsView },
 ];

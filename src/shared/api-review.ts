@@ -56,6 +56,8 @@ export interface ReviewBox {
   /** against `compare`, when the set has one */
   change?: BoxChange;
   compareScore?: number | null;
+  /** VOC difficult / COCO iscrowd (imported annotations): ignored by scoring, kept by export */
+  difficult?: boolean;
 }
 
 export interface GroundTruthBox {
@@ -139,6 +141,8 @@ export const AnnotationsIO = z
     format: z.enum(['coco', 'voc']),
     file: z.string().min(1).max(4096),
     split: ReviewSplit.default('test'),
+    /** export only: write this review set's kept boxes instead of the dataset's own annotations */
+    set: setId.optional(),
     ...ValSplitOptions,
   })
   .strict();

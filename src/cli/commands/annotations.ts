@@ -4,19 +4,23 @@ import { UsageError, numFlag, oneOf, required, stringFlags, withService, type Cl
 
 const annotations: CliCommand = {
   name: 'annotations',
-  usage: `  annotations import|export --data DIR --format coco|voc --file PATH [--split train|val|test] [--val-fraction F]
-        [--val-seed S] [--json]         a detection dataset's annotations into / out of the workspace's annotation store
-                                                 (COCO instances JSON, or a VOC folder of Annotations/*.xml)`,
-  options: stringFlags('data', 'format', 'file', 'split', 'val-fraction', 'val-seed'),
+  usage: `  annotations import|export --data DIR --format coco|voc --file PATH [--split train|val|test] [--set ID]
+        [--val-fraction F] [--val-seed S] [--json]
+                                                 a detection split's annotations into / out of the workspace's annotation
+                                                 store (COCO instances JSON, or a VOC folder of Annotations/*.xml); export
+                                                 writes the dataset's own, or a review set's kept boxes (--set)`,
+  options: stringFlags('data', 'format', 'file', 'split', 'set', 'val-fraction', 'val-seed'),
   positionals: { count: 1, what: 'import or export' },
   async run({ values, positionals, json, workspace, out }) {
     const dir = positionals[0];
     if (dir !== 'import' && dir !== 'export') throw new UsageError(`annotations needs import or export, got "${dir}"`);
+    if (dir === 'import' && values.set !== undefined) throw new UsageError('annotations import: --set is for export (import makes its own set)');
     const req: AnnotationsIO = {
       data: required('data', values.data as string | undefined),
       format: required('format', oneOf('format', values.format, ['coco', 'voc'] as const)),
       file: resolve(required('file', values.file as string | undefined)),
       split: oneOf('split', values.split, ['train', 'val', 'test'] as const),
+      set: values.set as string | undefined,
       valFraction: numFlag('val-fraction', values['val-fraction'], AnnotationsIO),
       valSeed: numFlag('val-seed', values['val-seed'], AnnotationsIO),
     };

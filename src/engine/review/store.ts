@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS review_sets (
   compare TEXT,
   class_names TEXT NOT NULL,
   images TEXT NOT NULL,
+  load_opts TEXT NOT NULL DEFAULT '{}',
   created_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS review_boxes (
@@ -39,6 +40,7 @@ CREATE TABLE IF NOT EXISTS review_boxes (
   orig_x1 REAL, orig_y1 REAL, orig_x2 REAL, orig_y2 REAL,
   change TEXT,
   compare_score REAL,
+  difficult INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (set_id, id)
 );
 CREATE INDEX IF NOT EXISTS review_boxes_image ON review_boxes(set_id, image);
@@ -81,6 +83,8 @@ export interface NewBox {
   origin: ReviewBox['origin'];
   change?: BoxChange;
   compareScore?: number | null;
+  /** VOC difficult / COCO iscrowd: kept so that an export re-imports identically */
+  difficult?: boolean;
 }
 
 export interface ScoredBox {
@@ -90,7 +94,8 @@ export interface ScoredBox {
   score: number;
 }
 
-export type NewSet = Omit<ReviewSet, 'id' | 'createdAt'> & { key: string };
+/** A new set: what ReviewSet shows, its identity `key`, and the dataset's load options (val carve) to reload it with. */
+export type NewSet = Omit<ReviewSet, 'id' | 'createdAt'> & { key: string; loadOptions?: { valFraction?: number; valSeed?: number } };
 
 interface SetRow {
   id: string;
@@ -102,6 +107,7 @@ interface SetRow {
   compare: string | null;
   class_names: string;
   images: string;
+  load_opts: string;
   created_at: number;
 }
 
@@ -127,6 +133,7 @@ interface BoxRow {
   orig_y2: number | null;
   change: BoxChange | null;
   compare_score: number | null;
+  difficult: number;
 }
 
 const toSet = (r: SetRow): ReviewSet => ({
@@ -152,6 +159,7 @@ function toBox(r: BoxRow): ReviewBox & { deleted?: boolean } {
     origin: r.origin,
     version: r.version,
     ...(r.change !== null ? { change: r.change, compareScore: r.compare_score } : {}),
+    ...(r.difficult ? { difficult: true } : {}),
     ...(r.deleted ? { deleted: true } : {}),
   };
 }
@@ -186,20 +194,20 @@ export class ReviewStore {
   createSet(set: NewSet, boxes: NewBox[], compare: ScoredBox[] = []): ReviewSet {
     const id = `rs-${randomUUID().slice(0, 8)}`;
     const insertSet = this.db.prepare(
-      'INSERT INTO review_sets (id, key, name, data, split, detections, compare, class_names, images, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO review_sets (id, key, name, data, split, detections, compare, class_names, images, load_opts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const insertBox = this.db.prepare(
       `INSERT INTO review_boxes (set_id, id, ord, image, label, x1, y1, x2, y2, score, status, origin, version, deleted,
-         orig_label, orig_x1, orig_y1, orig_x2, orig_y2, change, compare_score)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?)`,
+         orig_label, orig_x1, orig_y1, orig_x2, orig_y2, change, compare_score, difficult)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertCompare = this.db.prepare('INSERT INTO review_compare (set_id, ord, image, label, x1, y1, x2, y2, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     this.db
       .transaction(() => {
-        insertSet.run(id, set.key, set.name, set.data, set.split, set.detections, set.compare ?? null, JSON.stringify(set.classNames), JSON.stringify(set.images), Date.now());
+        insertSet.run(id, set.key, set.name, set.data, set.split, set.detections, set.compare ?? null, JSON.stringify(set.classNames), JSON.stringify(set.images), JSON.stringify(set.loadOptions ?? {}), Date.now());
         boxes.forEach((b, i) => {
           const r = b.box;
-          insertBox.run(id, `b${i}`, i, b.imageId, b.label, r.x1, r.y1, r.x2, r.y2, b.score, b.status ?? 'pending', b.origin, b.label, r.x1, r.y1, r.x2, r.y2, b.change ?? null, b.compareScore ?? null);
+          insertBox.run(id, `b${i}`, i, b.imageId, b.label, r.x1, r.y1, r.x2, r.y2, b.score, b.status ?? 'pending', b.origin, b.label, r.x1, r.y1, r.x2, r.y2, b.change ?? null, b.compareScore ?? null, b.difficult ? 1 : 0);
         });
         compare.forEach((d, i) => insertCompare.run(id, i, d.imageId, d.label, d.box.x1, d.box.y1, d.box.x2, d.box.y2, d.score));
       })
@@ -211,6 +219,13 @@ export class ReviewStore {
     const r = this.db.prepare('SELECT * FROM review_sets WHERE id = ?').get(id) as SetRow | undefined;
     if (!r) throw new UserError(`no review set "${id}" in this workspace`);
     return toSet(r);
+  }
+
+  /** The val-carve options the set's dataset was loaded with. */
+  loadOptions(id: string): { valFraction?: number; valSeed?: number } {
+    const r = this.db.prepare('SELECT load_opts FROM review_sets WHERE id = ?').get(id) as { load_opts: string } | undefined;
+    if (!r) throw new UserError(`no review set "${id}" in this workspace`);
+    return JSON.parse(r.load_opts) as { valFraction?: number; valSeed?: number };
   }
 
   listSets(): ReviewSet[] {

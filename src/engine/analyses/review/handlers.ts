@@ -1,23 +1,24 @@
 import type { Handlers } from '../../../shared/api';
 import type { reviewMethods } from '../../../shared/api-review';
 import type { ServiceDeps } from '../../service-deps';
-import { UserError } from '../../core/errors';
+import { Review } from '../../review/review';
+import { ReviewStore } from '../../review/store';
 
-/** The contract's review and annotation methods (service.ts merges them). WIP: filled in by the review work. */
-export function reviewHandlers(_deps: ServiceDeps): Pick<Handlers, keyof typeof reviewMethods> {
-  const notYet = async (): Promise<never> => {
-    throw new UserError('review is not available in this build yet');
-  };
+/** The contract's review and annotation methods over the workspace's annotation store (service.ts merges them). */
+export function reviewHandlers(deps: ServiceDeps): Pick<Handlers, keyof typeof reviewMethods> {
+  // the store shares the workspace's connection (WAL, busy timeout); its tables are created on first use
+  let review: Review | undefined;
+  const r = () => (review ??= new Review(new ReviewStore(deps.workspace.db)));
   return {
-    'review.open': notYet,
-    'review.sets': notYet,
-    'review.items': notYet,
-    'review.edit': notYet,
-    'review.history': notYet,
-    'review.export': notYet,
-    'review.metrics': notYet,
-    'review.image': notYet,
-    'annotations.import': notYet,
-    'annotations.export': notYet,
+    'review.open': async (req) => r().open(req),
+    'review.sets': async () => r().sets(),
+    'review.items': async ({ set }) => r().items(set),
+    'review.edit': async (req) => r().edit(req),
+    'review.history': async ({ set, box, limit }) => r().history(set, box, limit),
+    'review.export': async (req) => r().exportSet(req),
+    'review.metrics': async (req) => r().metrics(req),
+    'review.image': async (req) => r().image(req),
+    'annotations.import': async (req) => r().importAnnotations(req),
+    'annotations.export': async (req) => r().exportAnnotations(req),
   };
 }

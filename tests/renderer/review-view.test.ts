@@ -188,7 +188,7 @@ describe('ReviewView', () => {
 
   it('a box drawn in the detail pane is stored as drawn; undo deletes it again; export goes to the chosen file', async () => {
     const { w, fake, boxes } = await opened();
-    const img = w.getComponent('[data-testid=detail-image]');
+    const img = w.findAllComponents(ImageBoxes).find((c) => c.props('editable'))!;
     img.vm.$emit('draw', R(60, 10, 90, 30));
     await flushPromises();
     const drawn = editCalls(fake.calls).at(-1)!;

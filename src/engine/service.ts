@@ -16,6 +16,7 @@ import { lowrankHandlers } from './analyses/lowrank/handlers';
 import { exportHandlers } from './analyses/export/handlers';
 import { wsodHandlers } from './analyses/wsod/handlers';
 import { reviewHandlers } from './analyses/review/handlers';
+import { reportHandlers } from './analyses/report/handlers';
 
 export interface Service {
   /** handlers fed already-validated requests (hosts validate at their boundary) */
@@ -79,6 +80,7 @@ export async function createService(opts: { workspaceDir: string; host: AppInfo[
     ...exportHandlers({ workspace, runner }),
     ...wsodHandlers({ workspace, runner }),
     ...reviewHandlers({ workspace, runner }),
+    ...reportHandlers({ workspace, runner }),
   };
 
   const call = async <M extends Method>(method: M, req: Request<M>): Promise<Response<M>> => {

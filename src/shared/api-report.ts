@@ -76,7 +76,7 @@ export interface ReportColumn {
   key: string;
   label: string;
   split: 'val' | 'test' | 'model';
-  format: 'pct' | 'ratio' | 'int' | 'num' | 'sec';
+  format: 'pct' | 'pp' | 'ratio' | 'int' | 'num' | 'sec';
 }
 
 export interface ReportCell extends Stat {
@@ -146,4 +146,17 @@ export interface ReportResult {
 export interface ReportResponses {
   'report.tables': ReportResult;
   'report.record': { name: string; file: string; record: ResultRecord };
+}
+
+/** A figure as the report and the Results view show it: pct as % (pp for differences), ratio as ×, sec as s; mean ± std when std is given. */
+export function formatFigure(value: number, format: ReportColumn['format'], std?: number): string {
+  const one = (x: number) => {
+    if (format === 'pct' || format === 'pp') return (x * 100).toFixed(2);
+    if (format === 'ratio') return x.toFixed(2);
+    if (format === 'int') return Math.round(x).toLocaleString('en-US');
+    if (format === 'sec') return x.toFixed(0);
+    return Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(4);
+  };
+  const unit = format === 'pct' ? ' %' : format === 'pp' ? ' pp' : format === 'ratio' ? '×' : format === 'sec' ? ' s' : '';
+  return std === undefined ? `${one(value)}${unit}` : `${one(value)} ± ${one(std)}${unit}`;
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DatasetRef, ModelRef, Seed, BatchSize, Epochs, Limit, Optimizer, LearningRate, Schedule, Augment } from './common';
 import { quantJobs, quantMethods, type QuantResponses } from './api-quant';
 import { lowrankJobs, lowrankMethods, type LowrankResponses } from './api-lowrank';
+import { reportMethods, type ReportResponses } from './api-report';
 import { exportJobs, exportMethods, type ExportResponses } from './api-export';
 import { wsodJobs, wsodMethods, type WsodResponses } from './api-wsod';
 import { reviewMethods, type ReviewResponses } from './api-review';
@@ -182,9 +183,10 @@ const methods = {
   ...exportMethods,
   ...wsodMethods,
   ...reviewMethods,
+  ...reportMethods,
 } as const;
 
-interface Responses extends QuantResponses, LowrankResponses, ExportResponses, WsodResponses, ReviewResponses {
+interface Responses extends QuantResponses, LowrankResponses, ExportResponses, WsodResponses, ReviewResponses, ReportResponses {
   'app.info': AppInfo;
   'workspace.models': ModelEntry[];
   'workspace.datasets': DatasetEntry[];

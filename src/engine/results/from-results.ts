@@ -17,10 +17,21 @@ interface QuantLike {
   stepsByOrder?: Record<string, { fraction: number; top1: number; top1Quantized: number }[]>;
 }
 
-/** test/val top-1 of the float and the quantized net; compression over the kernels and the whole model. */
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * test/val top-1 of the float and the quantized net; compression over the kernels and the whole model; the mean
+ * val top-1 over the partition steps right after each step (before retraining) and after its retraining: what
+ * the partition order changes (DNQ's and SLQ's claim is about the loss right after each step).
+ */
 export function quantMetrics(r: QuantLike): Metrics {
   return {
-    val: { top1: r.val.quantized, baselineTop1: r.val.baseline, drop: r.val.baseline - r.val.quantized },
+    val: {
+      top1: r.val.quantized,
+      baselineTop1: r.val.baseline,
+      drop: r.val.baseline - r.val.quantized,
+      ...(r.steps.length ? { stepTop1BeforeRetrain: mean(r.steps.map((s) => s.top1Quantized)), stepTop1AfterRetrain: mean(r.steps.map((s) => s.top1)) } : {}),
+    },
     test: { top1: r.quantized.top1, baselineTop1: r.baseline.top1, drop: r.baseline.top1 - r.quantized.top1 },
     model: { compressionRatio: r.compressionRatio, modelCompressionRatio: r.modelCompressionRatio },
   };

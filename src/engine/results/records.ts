@@ -45,11 +45,11 @@ export type RecordInput = Omit<ResultRecord, 'schema' | 'version' | 'commit' | '
 /** Validate and write one record atomically (a killed sweep leaves no half file); returns its name. */
 export function writeRecord(recordsDir: string, input: RecordInput): string {
   const record = ResultRecord.parse({
+    ...input,
     schema: 1,
     version: input.version ?? packageVersion(),
     commit: input.commit === undefined ? gitCommit() : input.commit,
     createdAt: input.createdAt ?? new Date().toISOString(),
-    ...input,
   });
   const name = recordName(record);
   const file = recordFile(recordsDir, name);

@@ -1,0 +1,43 @@
+import { resolve } from 'node:path';
+import { regenerate } from '../../engine/analyses/report';
+import { formatFigure } from '../../shared/api-report';
+import type { CliCommand } from '../util';
+
+const report: CliCommand = {
+  name: 'report',
+  usage: `  report [--records DIR] [--out DIR] [--check] [--json]
+                                                 regenerate docs/results/*.md and their SVG charts from the result
+                                                 records (default results/ → docs/results/); no network, no training;
+                                                 --check: change nothing, exit 1 when the docs differ from the records`,
+  options: { records: { type: 'string' }, out: { type: 'string' }, check: { type: 'boolean' } },
+  positionals: { count: 0, what: 'no positional argument' },
+  async run({ values, json, out }) {
+    const check = values.check === true;
+    const { report: r, changed } = regenerate(resolve((values.records as string | undefined) ?? 'results'), resolve((values.out as string | undefined) ?? 'docs/results'), { check });
+    if (json) {
+      out(
+        JSON.stringify({
+          tables: r.tables.map((t) => ({
+            name: t.name,
+            rows: t.rows.map((row) => ({ row: row.row, seeds: row.seeds, records: row.records, figures: Object.fromEntries(row.cells.map((c) => [c.key, { mean: c.mean, std: c.std, n: c.n }])) })),
+            seeds: t.seeds,
+          })),
+          changed,
+        }),
+      );
+    } else {
+      for (const t of r.tables) {
+        const first = t.columns[0];
+        out(`${t.name}: ${t.rows.length} rows, seeds ${t.seeds.join(',')}`);
+        for (const row of t.rows) {
+          const c = first && row.cells.find((x) => x.key === first.key);
+          out(`  ${row.row.padEnd(48)} ${c ? `${first.label} ${formatFigure(c.mean, first.format, c.n > 1 ? c.std : undefined)}` : ''} (n ${row.seeds.length})`);
+        }
+      }
+      out(check ? (changed.length ? `stale: ${changed.join(', ')}` : 'docs/results is up to date') : `${changed.length} file(s) written`);
+    }
+    if (check && changed.length) process.exitCode = 1;
+  },
+};
+
+export const reportCommands: CliCommand[] = [report];

@@ -44,6 +44,11 @@ describe('precompute: TP/FP/FN matching', () => {
   it('remembers which score matched each ground-truth box (FN at any threshold is one comparison)', () => {
     expect(Array.from(p.gtMatchScore)).toEqual([0.9, -Infinity, 0.2]);
   });
+  it('difficult ground truth is never missed, and a box on it is neither TP nor FP', () => {
+    const q = precompute(['a'], [box('a', 0, R(0, 0, 10, 10), 0.9)], [{ ...gt('a', 0, R(0, 0, 10, 10)), difficult: true }, { ...gt('a', 1, R(20, 20, 30, 30)), difficult: true }]);
+    expect(Array.from(q.match)).toEqual([0]);
+    expect(applyFilter(q, { ...defaultFilter(), minScore: 0.95 }).fnCount).toBe(0);
+  });
   it('without ground truth nothing is judged', () => {
     const q = precompute(images, boxes, []);
     expect(q.hasGroundTruth).toBe(false);

@@ -72,6 +72,8 @@ export function precompute(imageIds: string[], boxes: ReviewBox[], groundTruth: 
   const gtMatchScore = new Float64Array(groundTruth.length).fill(-Infinity);
   const gtImage = new Int32Array(groundTruth.length);
   groundTruth.forEach((g, j) => {
+    // difficult ground truth (VOC difficult, COCO crowd) is never missed, as mAP leaves it out
+    if (g.difficult) gtMatchScore[j] = Infinity;
     gtImage[j] = imageIndex.get(g.imageId) ?? -1;
     if (gtImage[j] >= 0) gtByImage[gtImage[j]].push(j);
   });
@@ -96,8 +98,9 @@ export function precompute(imageIds: string[], boxes: ReviewBox[], groundTruth: 
         }
         if (best >= 0) {
           taken.add(best);
-          match[i] = TP;
-          gtMatchScore[best] = score[i];
+          // a box on difficult ground truth is neither right nor wrong
+          match[i] = groundTruth[best].difficult ? 0 : TP;
+          if (!groundTruth[best].difficult) gtMatchScore[best] = score[i];
         } else match[i] = FP;
       }
       for (const i of byImage[im]) {

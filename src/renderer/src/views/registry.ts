@@ -10,6 +10,7 @@ import BitwidthsView from './BitwidthsView.vue';
 import SensitivityView from './SensitivityView.vue';
 import ReviewView from './ReviewView.vue';
 import DifficultyView from './DifficultyView.vue';
+import ResultsView from './ResultsView.vue';
 
 export interface ViewEntry {
   view: string;
@@ -30,5 +31,6 @@ export const viewEntries: ViewEntry[] = [
   { view: 'train', label: 'Train / Evaluate', icon: '▶', component: TrainView },
   { view: 'review', label: 'Review', icon: '☑', component: ReviewView },
   { view: 'difficulty', label: 'Difficulty', icon: '◭', component: DifficultyView },
+  { view: 'results', label: 'Results', icon: '◫', component: ResultsView },
   { view: 'jobs', label: 'Jobs', icon: '◷', component: JobsView },
 ];

@@ -364,5 +364,49 @@ export function buildCorpus(root: string): BadCase[] {
     writeFileSync(join(d, 'c05', 'notes.txt'), 'nothing here');
     return join(d, 'c05');
   });
+
+  // ---- detection folders (COCO instances JSON, VOC XML): the loader names the annotation or image file at fault
+  const cocoFolder = (name: string, problem: RegExp, edit: (d: string, instances: Json) => string) => {
+    const d = caseDir(`coco-${name.replace(/\W+/g, '-')}`);
+    mkdirSync(join(d, 'annotations'), { recursive: true });
+    mkdirSync(join(d, 'images', 'train'), { recursive: true });
+    writeFileSync(join(d, 'images', 'train', 'a.png'), grayPng(32, 3));
+    const instances: Json = {
+      images: [{ id: 1, file_name: 'a.png', width: 32, height: 32 }],
+      annotations: [{ id: 1, image_id: 1, category_id: 5, bbox: [2, 3, 10, 12], area: 120, iscrowd: 0 }],
+      categories: [{ id: 5, name: 'five' }],
+    };
+    const named = edit(d, instances);
+    cases.push({ name: `dataset: ${name}`, format: 'dataset', args: ['eval', 'builtin:lenet5-mnist', '--data', d], names: named, problem });
+  };
+  const instancesFile = (d: string) => join(d, 'annotations', 'instances_train.json');
+  cocoFolder('COCO instances not JSON', /not valid JSON/, (d, inst) => (writeFileSync(instancesFile(d), json(inst).slice(0, -7)), instancesFile(d)));
+  cocoFolder('COCO bbox with negative width', /annotation 1: bbox has negative width/, (d, inst) => {
+    inst.annotations[0].bbox = [20, 3, -10, 12];
+    writeFileSync(instancesFile(d), json(inst));
+    return instancesFile(d);
+  });
+  cocoFolder('COCO unknown category id', /annotation 1 refers to unknown category id 77/, (d, inst) => {
+    inst.annotations[0].category_id = 77;
+    writeFileSync(instancesFile(d), json(inst));
+    return instancesFile(d);
+  });
+  cocoFolder('COCO image file missing', /image file is missing/, (d, inst) => {
+    inst.images.push({ id: 2, file_name: 'gone.png', width: 32, height: 32 });
+    writeFileSync(instancesFile(d), json(inst));
+    return join(d, 'images', 'train', 'gone.png');
+  });
+  const vocFolder = (name: string, problem: RegExp, xml: string) => {
+    const d = caseDir(`voc-${name.replace(/\W+/g, '-')}`);
+    mkdirSync(join(d, 'Annotations'), { recursive: true });
+    mkdirSync(join(d, 'JPEGImages'), { recursive: true });
+    writeFileSync(join(d, 'JPEGImages', 'a.png'), grayPng(32, 4));
+    writeFileSync(join(d, 'Annotations', 'a.xml'), xml);
+    cases.push({ name: `dataset: ${name}`, format: 'dataset', args: ['eval', 'builtin:lenet5-mnist', '--data', d], names: join(d, 'Annotations', 'a.xml'), problem });
+  };
+  const vocXml = (box: string) =>
+    `<annotation><filename>a.png</filename><size><width>32</width><height>32</height><depth>1</depth></size><object><name>five</name><bndbox>${box}</bndbox></object></annotation>`;
+  vocFolder('VOC annotation not well-formed XML', /not well-formed XML/, vocXml('<xmin>3</xmin><ymin>4</ymin><xmax>12</xmax><ymax>14</ymax>').replace('</size>', '</sise>'));
+  vocFolder('VOC box with xmax left of xmin', /object 1: xmax 2 is left of xmin 12/, vocXml('<xmin>12</xmin><ymin>4</ymin><xmax>2</xmax><ymax>14</ymax>'));
   return cases;
 }

@@ -157,6 +157,7 @@ export class Review {
 
   /** Reads a COCO instances file or VOC folder into a set of accepted, imported boxes on the split's images. */
   async importAnnotations(req: AnnotationsRequest): Promise<AnnotationsIOResult> {
+    if (req.set !== undefined) throw new UserError('annotations import makes its own review set; `set` is for export');
     const file = resolve(req.file);
     const data = canonicalData(req.data);
     const opts = loadOpts(req);

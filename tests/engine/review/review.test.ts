@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -84,6 +84,15 @@ describe('review over a detection folder', () => {
     // the original detections are scored as the detector gave them, whatever the review did
     expect((await call('review.metrics', { set: set.id, which: 'detections' })).mAP50).toBe(before.mAP50);
     expect((await call('review.history', { set: set.id })).map((h) => h.op)).toEqual(['relabel', 'accept']);
+  });
+
+  it('a wsod run folder opens through its detections-<split>.json', async () => {
+    const run = tmp('ll-review-run-');
+    copyFileSync(resultsFile(), join(run, 'detections-test.json'));
+    const set = await call('review.open', { data: coco, detections: run });
+    expect(set.detections).toBe(join(run, 'detections-test.json'));
+    expect((await call('review.items', { set: set.id })).total).toBe(test.reduce((s, im) => s + im.boxes!.length, 0));
+    await expect(call('review.open', { data: coco, detections: run, split: 'val' })).rejects.toThrow(`${run}: has no detections-val.json`);
   });
 
   it('compare: marks same / moved / rescored / gone / new against the compressed detector', async () => {

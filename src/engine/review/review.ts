@@ -60,13 +60,16 @@ function contentHash(path: string): string {
 export class Review {
   constructor(private readonly store: ReviewStore) {}
 
-  /** Opens detections over a split; the same data, split and detections (and compare) reopen the same set. */
+  /** Opens detections over a split; the same data, split and detections (and compare), unchanged, reopen the same set. */
   async open(req: OpenRequest): Promise<ReviewSet> {
     const data = canonicalData(req.data);
     const detections = detectionsFile(req.detections, req.split);
     const compare = req.compare !== undefined ? detectionsFile(req.compare, req.split) : undefined;
     const opts = loadOpts(req);
-    const key = JSON.stringify(['detections', data, req.split, detections, compare ?? null, opts.valFraction ?? null, opts.valSeed ?? null]);
+    // the files' contents are part of the identity: detections written again to the same path are a new review
+    const key = JSON.stringify([
+      'detections', data, req.split, detections, contentHash(detections), compare ?? null, compare !== undefined ? contentHash(compare) : null, opts.valFraction ?? null, opts.valSeed ?? null,
+    ]);
     const existing = this.store.findSet(key);
     if (existing) return existing;
 

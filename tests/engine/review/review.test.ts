@@ -84,6 +84,12 @@ describe('review over a detection folder', () => {
     // the original detections are scored as the detector gave them, whatever the review did
     expect((await call('review.metrics', { set: set.id, which: 'detections' })).mAP50).toBe(before.mAP50);
     expect((await call('review.history', { set: set.id })).map((h) => h.op)).toEqual(['relabel', 'accept']);
+    // detections written again to the same path are new detections: a new set
+    writeFileSync(dets, JSON.stringify(JSON.parse(readFileSync(dets, 'utf8')).slice(1)));
+    const fresh = await call('review.open', { data: coco, detections: dets });
+    expect(fresh.id).not.toBe(set.id);
+    expect((await call('review.items', { set: fresh.id })).total).toBe(nGt - 1);
+    expect((await call('review.sets', {})).map((s) => s.id)).toContain(set.id);
   });
 
   it('a wsod run folder opens through its detections-<split>.json', async () => {

@@ -47,7 +47,7 @@ function fromBbox(bbox: unknown, label: number, file: string, where: string): Bo
 const toBbox = (b: { x1: number; y1: number; x2: number; y2: number }): number[] => [b.x1, b.y1, b.x2 - b.x1, b.y2 - b.y1];
 
 /** Parses a COCO instances object (already JSON-parsed); `file` names it in errors. */
-export function parseCocoInstances(json: unknown, file: string): DetectionAnnotations {
+function parseCocoInstances(json: unknown, file: string): DetectionAnnotations {
   if (!isObject(json)) throw new UserError('is not a COCO instances object (expected { images, annotations, categories })', file);
   const categories = arrayField(json, 'categories', file);
   const classNames: string[] = [];
@@ -95,7 +95,7 @@ export function parseCocoInstances(json: unknown, file: string): DetectionAnnota
 }
 
 /** The COCO instances object of some annotations (image ids default to 1..N, category ids to 1..C). */
-export function cocoInstances(ann: DetectionAnnotations): Json {
+function cocoInstances(ann: DetectionAnnotations): Json {
   const catIds = ann.classNames.map((_, i) => ann.categoryIds[i] ?? i + 1);
   let annId = 0;
   const imageIds = cocoImageIds(ann.images);
@@ -151,7 +151,7 @@ function resultsIndex(ann: DetectionAnnotations) {
  * Parses a COCO results array against the instances it refers to: `image_id` is the instances file's numeric
  * id (or our string id, or a number written as a string), `category_id` one of its categories.
  */
-export function parseCocoResults(json: unknown, ann: DetectionAnnotations, file: string): Detection[] {
+function parseCocoResults(json: unknown, ann: DetectionAnnotations, file: string): Detection[] {
   if (!Array.isArray(json)) throw new UserError('is not a COCO results array (expected [{ image_id, category_id, bbox, score }])', file);
   const { ourId, classOf } = resultsIndex(ann);
   return json.map((r, i) => {
@@ -172,7 +172,7 @@ export function parseCocoResults(json: unknown, ann: DetectionAnnotations, file:
 }
 
 /** The COCO results array of some detections, with the image and category ids of `ann`. */
-export function cocoResults(dets: readonly Detection[], ann: DetectionAnnotations): Json[] {
+function cocoResults(dets: readonly Detection[], ann: DetectionAnnotations): Json[] {
   const { cocoId, catIds } = resultsIndex(ann);
   return dets.map((d) => {
     const image_id = cocoId.get(d.imageId);

@@ -13,7 +13,7 @@ import { UserError } from '../../core/errors';
 import type { Box } from '../types';
 import { idOfFile, labelsOf, type AnnotatedImage, type DetectionAnnotations } from './annotations';
 
-export const VOC_SETS = ['train', 'val', 'trainval', 'test'] as const;
+const VOC_SETS = ['train', 'val', 'trainval', 'test'] as const;
 export type VocSet = (typeof VOC_SETS)[number];
 
 const parser = new XMLParser({
@@ -34,7 +34,7 @@ function num(node: Node, key: string, file: string, where: string): number {
 }
 
 /** One annotation XML → our image (class ids by `classOf`; unknown names are added when `grow` is set). */
-export function parseVocXml(xml: string, file: string, classOf: Map<string, number>, grow: boolean): AnnotatedImage {
+function parseVocXml(xml: string, file: string, classOf: Map<string, number>, grow: boolean): AnnotatedImage {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new UserError(`is not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`, file);
   const doc = parser.parse(xml) as Node;
@@ -73,7 +73,7 @@ export function parseVocXml(xml: string, file: string, classOf: Map<string, numb
 
 const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function vocXml(im: AnnotatedImage, classNames: readonly string[]): string {
+function vocXml(im: AnnotatedImage, classNames: readonly string[]): string {
   const objects = im.boxes.map(
     (b) => `  <object>
     <name>${escape(classNames[b.label])}</name>

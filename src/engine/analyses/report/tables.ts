@@ -45,7 +45,7 @@ const quantColumns = [
   col('test.top1', 'test top-1', 'pct'),
   col('test.drop', 'test drop (float − quantized)', 'pp'),
   col('val.top1', 'val top-1', 'pct'),
-  col('val.stepTop1BeforeRetrain', 'val top-1 right after a step (mean over steps)', 'pct'),
+  col('val.stepTop1BeforeRetrain', 'val top-1 right after each step (mean)', 'pct'),
   col('model.compressionRatio', 'compression (kernels)', 'ratio'),
   col('timings.seconds', 'wall per run', 'sec'),
 ];

@@ -2,15 +2,16 @@
  * The ablations of issue 15, one command per table, 3 seeds each, one result record per run (results/…):
  *
  *   node --import tsx scripts/experiments/ablations.ts <table> [--net lenet|resnet8|resnet20] [--seeds 1,2,3]
- *        [--records DIR] [--plan]
+ *        [--records DIR] [--plan] [--quick]
  *
  *   dnq     DNQ's RL policy against uniform policies with the same quantizer (k-means per tensor), the same
  *           partition steps and retraining budget; the DNQ policy again in magnitude order (distance vs magnitude,
  *           val top-1 after every partition step in each record's curves)
  *   slq     SLQ (k-means, cluster-loss order) against INQ (powers of two, magnitude order) at 4 and 3 bits
  *   mlq     MLQ ternary with incremental layer compensation against all layers at once
- *   trp     TRP with and without the nuclear norm, the FLOPs-budget rule (2×) beside the energy rule over a
- *           sweep of e for both schemes; each record holds post-hoc SVD at the same ranks (no fine-tuning)
+ *   trp     TRP with and without the nuclear norm; post-hoc SVD at TRP's ranks with fine-tuning for the same total
+ *           epochs; the FLOPs-budget rule (2×) beside the energy rule over a sweep of e for both schemes; every TRP
+ *           record also holds post-hoc SVD at the same ranks without fine-tuning
  *
  * Resumable: a row × seed whose record exists is skipped, so a killed sweep continues where it stopped. The
  * expected wall time is printed first (from the timings of records already written for the table, else from
@@ -26,6 +27,9 @@ import { parseArgs } from 'node:util';
 import { plainContext } from '../../src/engine/core/context';
 import * as quant from '../../src/engine/analyses/quant/quantize';
 import { prepare } from '../../src/engine/analyses/quant/common';
+import { loadModel } from '../../src/engine/models/io';
+import { needsLayers } from '../../src/engine/models/model';
+import { decomposeModel, modelFlops } from '../../src/engine/lowrank/decompose';
 import { run as lowrankRun } from '../../src/engine/analyses/lowrank/run';
 import * as train from '../../src/engine/analyses/train';
 import { QuantizeConfig, type QuantizeResult } from '../../src/shared/api-quant';
@@ -39,7 +43,7 @@ import { regenerate } from '../../src/engine/analyses/report';
 const root = resolve(import.meta.dirname, '../..');
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { net: { type: 'string', default: 'lenet' }, seeds: { type: 'string', default: '1,2,3' }, records: { type: 'string' }, plan: { type: 'boolean' } },
+  options: { net: { type: 'string', default: 'lenet' }, seeds: { type: 'string', default: '1,2,3' }, records: { type: 'string' }, plan: { type: 'boolean' }, quick: { type: 'boolean' } },
 });
 const table = positionals[0];
 const defaultRecords = join(root, 'results');
@@ -89,8 +93,18 @@ const nets: Record<string, Net> = {
     estimate: { quant: 2500, dnq: 3500, trp: 4000 },
   },
 };
-const net = nets[values.net!];
-if (!net) throw new Error(`--net: one of ${Object.keys(nets).join(', ')}`);
+const found = nets[values.net!];
+if (!found) throw new Error(`--net: one of ${Object.keys(nets).join(', ')}`);
+// --quick: a smoke run of the same code on a few hundred images (tests; never into the repo's results/)
+if (values.quick && !values.records) throw new Error('--quick writes only to a --records folder of its own');
+const net: Net = values.quick
+  ? {
+      ...found,
+      quant: { ...found.quant, retrainEpochs: 1, trainLimit: 256, evalLimit: 300, episodes: 8, episodeEvalSize: 100 },
+      trp: { ...found.trp, epochs: 2, limit: 256, evalLimit: 200, testLimit: 300 },
+      estimate: { quant: 20, dnq: 30, trp: 40 },
+    }
+  : found;
 
 /** One row of a table: its label, the run of one seed (which may read earlier records of the same seed). */
 interface Row {
@@ -100,6 +114,7 @@ interface Row {
 }
 
 const experiment = `ablation-${values.net}`;
+const TRP_NU = `TRP+Nu, ${net.trp.speedup}× FLOPs budget`;
 const tableName = `${table}-${values.net}`;
 const modelRef = async () => (typeof net.model === 'string' ? net.model : net.model());
 const ctx = plainContext();
@@ -132,6 +147,43 @@ async function lowrankRow(seed: number, cfg: Partial<LowrankConfig>) {
   };
 }
 
+/**
+ * Post-hoc SVD **with** fine-tuning at the same FLOPs and the same total epochs as TRP: the start fine-tuned
+ * normally for E − F epochs, cut at the ranks TRP+Nu reached for this seed (same FLOPs), then F epochs of
+ * fine-tuning of the factorised net (same optimizer, learning rate and schedule, restarted), scored on test.
+ */
+async function posthocFinetuneRow(seed: number) {
+  const trp = readRecord(recordFile(recordsDir, recordName({ experiment, table: tableName, row: TRP_NU, seed })));
+  const ranks = trp.config.ranks as Record<string, number>;
+  const model = await modelRef();
+  const cfg = LowrankConfig.parse({ model, data: net.data, method: 'trp', seed, ...net.trp });
+  const total = cfg.epochs;
+  const fineTune = Math.max(1, Math.round(total * 0.3));
+  const start = await loadModel(model);
+  const arch = (((start.metadata?.layerlens as { train?: { arch?: string } } | undefined)?.train?.arch ?? 'lenet5') as train.TrainConfig['arch']);
+  start.dispose();
+  const tcfg = { arch, data: net.data, seed, optimizer: cfg.optimizer, learningRate: cfg.learningRate, schedule: cfg.schedule, augment: cfg.augment, batchSize: cfg.batchSize, limit: cfg.limit, evalLimit: cfg.evalLimit };
+  const t0 = Date.now();
+  const tmp = mkdtempSync(join(tmpdir(), `ll-ablation-${tableName}-posthoc-`));
+  const base = await train.run({ ...tcfg, epochs: total - fineTune, out: join(tmp, 'baseline') } as train.TrainConfig, ctx, { initModel: async () => needsLayers(await loadModel(model), 'post-hoc') });
+  const baseModel = needsLayers(await loadModel(base.modelPath), 'post-hoc');
+  const dec = await decomposeModel(baseModel, cfg.scheme, ranks, { svdMethod: cfg.svd });
+  const speedup = modelFlops(baseModel) / dec.flopsAfter;
+  baseModel.dispose();
+  const ft = await train.run({ ...tcfg, epochs: fineTune, out: join(tmp, 'finetuned') } as train.TrainConfig, ctx, { initModel: async () => dec.model });
+  return {
+    config: { model, data: net.data, seed, scheme: cfg.scheme, ranks, baselineEpochs: total - fineTune, fineTuneEpochs: fineTune, optimizer: cfg.optimizer, learningRate: cfg.learningRate, schedule: cfg.schedule, limit: cfg.limit, ranksFrom: TRP_NU },
+    splits: ft.splits,
+    metrics: {
+      val: { top1: ft.history.at(-1)!.valTop1, baselineTop1: base.history.at(-1)!.valTop1 },
+      test: { top1: ft.top1, baselineTop1: base.top1 },
+      model: { speedup, flops: dec.flopsAfter },
+    },
+    timings: { seconds: (Date.now() - t0) / 1000 },
+    backend: ft.backend,
+  };
+}
+
 /** The policy DNQ found for this seed (the magnitude-order row re-runs it). */
 function dnqPolicy(seed: number): Record<string, number> {
   const file = recordFile(recordsDir, recordName({ experiment, table: tableName, row: 'DNQ policy, distance order', seed }));
@@ -159,7 +211,8 @@ const tables: Record<string, Row[]> = {
     { row: 'MLQ ternary, all layers at once', cost: 'quant', run: (s) => quantRow(s, { method: 'mlq', fractions: [0.5, 1], mlqGroupSize: 0 }) },
   ],
   trp: [
-    { row: `TRP+Nu, ${net.trp.speedup}× FLOPs budget`, cost: 'trp', run: (s) => lowrankRow(s, {}) },
+    { row: TRP_NU, cost: 'trp', run: (s) => lowrankRow(s, {}) },
+    { row: 'post-hoc SVD at TRP+Nu\'s ranks + fine-tuning, same total epochs', cost: 'trp', run: (s) => posthocFinetuneRow(s) },
     { row: `TRP without Nu, ${net.trp.speedup}× FLOPs budget`, cost: 'trp', run: (s) => lowrankRow(s, { nuclear: 0 }) },
     ...(['channel', 'spatial'] as const).flatMap((scheme) =>
       [0.9, 0.95, 0.99].map((e): Row => ({ row: `TRP+Nu ${scheme}, energy e ${e}`, cost: 'trp', run: (s) => lowrankRow(s, { scheme, speedup: undefined, ramp: 0, energy: e }) })),

@@ -80,6 +80,16 @@ export const WsodTrainConfig = z
     batchSize: z.number().int().min(1).max(256).default(8),
     limit: Limit.optional(),
     seed: Seed.default(1),
+    /** source of the backbone's classifier pre-training (default: the one whose class names the data has, else mnist) */
+    pretrainSource: z.enum(['mnist', 'fashion-mnist']).optional(),
+    /** share of the epochs a curriculum spends on its initial all-image localiser (default 0.25) */
+    stage0Share: z.number().min(0).max(1).optional(),
+    /** OICR refinement streams (default 2) */
+    refineStages: z.number().int().min(0).max(4).optional(),
+    /** RoI grid side (default 4) */
+    roiGrid: z.number().int().min(1).max(8).optional(),
+    /** width of the head's fc layer (default 128) */
+    fc: z.number().int().min(8).max(1024).optional(),
     ...ValSplitOptions,
   })
   .strict();

@@ -2,7 +2,7 @@
  * The ablations of issue 15, one command per table, 3 seeds each, one result record per run (results/…):
  *
  *   node --import tsx scripts/experiments/ablations.ts <table> [--net lenet|resnet8|resnet20] [--seeds 1,2,3]
- *        [--records DIR] [--plan] [--quick]
+ *        [--records DIR] [--rows REGEX] [--plan] [--quick]
  *
  *   dnq     DNQ's RL policy against uniform policies with the same quantizer (k-means per tensor), the same
  *           partition steps and retraining budget; the DNQ policy again in magnitude order (distance vs magnitude,
@@ -43,7 +43,7 @@ import { regenerate } from '../../src/engine/analyses/report';
 const root = resolve(import.meta.dirname, '../..');
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { net: { type: 'string', default: 'lenet' }, seeds: { type: 'string', default: '1,2,3' }, records: { type: 'string' }, plan: { type: 'boolean' }, quick: { type: 'boolean' } },
+  options: { net: { type: 'string', default: 'lenet' }, seeds: { type: 'string', default: '1,2,3' }, records: { type: 'string' }, plan: { type: 'boolean' }, quick: { type: 'boolean' }, rows: { type: 'string' } },
 });
 const table = positionals[0];
 const defaultRecords = join(root, 'results');
@@ -230,7 +230,9 @@ async function layerBits(bits: number): Promise<Record<string, number>> {
   }
 }
 
-const rows = tables[table];
+const all = tables[table];
+// --rows: only the rows whose label matches (e.g. the key rows of a long table first, every seed)
+const rows = all && values.rows ? all.filter((r) => new RegExp(values.rows!).test(r.row)) : all;
 if (!rows) {
   console.error(`usage: ablations.ts <${Object.keys(tables).join('|')}> [--net ${Object.keys(nets).join('|')}] [--seeds 1,2,3] [--records DIR] [--plan]`);
   process.exit(2);

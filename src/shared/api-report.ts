@@ -117,7 +117,7 @@ export interface ClaimCheck {
   clear: boolean;
 }
 
-export interface ReportChart {
+interface ReportChart {
   name: string;
   title: string;
   /** the SVG file next to the table's markdown in docs/results/ */

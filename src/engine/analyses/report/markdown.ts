@@ -18,7 +18,7 @@ function claimLine(c: ClaimCheck, format: 'pct' | 'num'): string {
 
 const claimFormat = (c: ClaimCheck) => (/top1|drop|Top1/.test(c.key) ? 'pct' : 'num');
 
-export function tableMarkdown(t: ReportTable, recordLink: (name: string) => string): string {
+function tableMarkdown(t: ReportTable, recordLink: (name: string) => string): string {
   const head = ['configuration', ...t.columns.map((c) => `${c.label}${c.split === 'val' && !c.label.startsWith('val') ? ' (val)' : ''}`), 'seeds', 'records'];
   const body = t.rows.map((r) => [
     r.row,
@@ -50,7 +50,7 @@ export function tableMarkdown(t: ReportTable, recordLink: (name: string) => stri
   return lines.join('\n') + '\n';
 }
 
-export function indexMarkdown(report: ReportResult): string {
+function indexMarkdown(report: ReportResult): string {
   const lines = [GENERATED, '# Results', '', 'Every table is regenerated from the JSON records under `results/` by `layerlens report` (no table is typed by hand).', ''];
   lines.push('| table | rows | seeds |', '| --- | --- | --- |');
   for (const t of report.tables) lines.push(`| [${cell(t.title)}](${t.name}.md) | ${t.rows.length} | ${t.seeds.join(', ')} |`);
@@ -63,7 +63,7 @@ export function indexMarkdown(report: ReportResult): string {
 }
 
 /** Every file of docs/results/ as name → content. */
-export function reportFiles(report: ReportResult, outDir: string): Map<string, string> {
+function reportFiles(report: ReportResult, outDir: string): Map<string, string> {
   const link = (name: string) => relative(outDir, join(report.recordsDir, `${name}.json`)).split(sep).join('/');
   const files = new Map<string, string>([['README.md', indexMarkdown(report)]]);
   for (const t of report.tables) {

@@ -10,7 +10,7 @@ export interface RowStats {
 }
 
 /** One claim: `a` should beat `b` (on `key`, higher is better unless `lowerIsBetter`); rows may be chosen from the table. */
-export interface ClaimSpec {
+interface ClaimSpec {
   text: string;
   key: string;
   /** a second key for `b` (e.g. post-hoc top-1 of the same row) */
@@ -76,7 +76,7 @@ const nearestUniform = (rows: RowStats[]): string | undefined => {
 };
 
 /** table family (the table name without its `-<net>` suffix) → its presentation */
-export const tableSpecs: Record<string, TableSpec> = {
+const tableSpecs: Record<string, TableSpec> = {
   dnq: {
     title: 'DNQ: the RL mixed-precision policy against uniform bits, distance against magnitude order',
     description:

@@ -7,6 +7,10 @@
  *   node --import tsx scripts/experiments/headline.ts [--check]
  *       rewrites the blocks between `<!-- headline:<table> -->` and `<!-- /headline:<table> -->` in both docs
  *       (--check: exit 1 when a doc is not what the records give)
+ *
+ * New experiments write result records instead (src/engine/results, scripts/experiments/ablations.ts) and
+ * `layerlens report` builds docs/results/ from them; it reads the files kept here through an adapter
+ * (src/engine/results/headline.ts), so these runs appear there too, with their record links.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

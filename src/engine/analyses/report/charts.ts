@@ -13,7 +13,7 @@ export interface ChartInput {
 
 const WIDTH = 760;
 const HEIGHT = 400;
-const short = (s: string) => (s.length > 28 ? `${s.slice(0, 27)}…` : s);
+const short = (s: string, n = 28) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const isPct = (key: string) => /top1|drop/i.test(key);
 /** `test.top1` → "test top-1 %", `model.speedup` → "speed-up ×" */
@@ -25,7 +25,10 @@ const axisName = (key: string) => {
 const tick = (key: string) => (v: number) => (isPct(key) ? (v * 100).toFixed(1) : String(+v.toFixed(4)));
 
 function option(spec: ChartSpec, input: ChartInput): echarts.EChartsCoreOption | null {
-  const base = { animation: false, backgroundColor: '#ffffff', textStyle: { fontFamily: 'sans-serif' }, title: { text: spec.title, left: 8, top: 4, textStyle: { fontSize: 13 } } };
+  const base = {
+    // 20 distinct colours: a sweep table has more rows than ECharts' default 9
+    color: ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#aec7e8', '#ffbb78', '#98df8a', '#ff9896', '#c5b0d5', '#c49c94', '#f7b6d2', '#c7c7c7', '#dbdb8d', '#9edae5'],
+    animation: false, backgroundColor: '#ffffff', textStyle: { fontFamily: 'sans-serif' }, title: { text: spec.title, left: 8, top: 4, textStyle: { fontSize: 13 } } };
   if (spec.kind === 'bars') {
     const key = spec.key!;
     const rows = input.rows.map((r) => ({ row: r.row, ys: r.records.map((x) => input.value(x, key)).filter((v): v is number => v !== undefined) })).filter((r) => r.ys.length);
@@ -62,19 +65,23 @@ function option(spec: ChartSpec, input: ChartInput): echarts.EChartsCoreOption |
       series,
     };
   }
+  const points = (recs: ResultRecord[], y: string) =>
+    recs
+      .map((x) => [input.value(x, spec.x!), input.value(x, y)])
+      .filter((p): p is [number, number] => p[0] !== undefined && p[1] !== undefined)
+      .map(([a, b]) => [+a.toFixed(6), +b.toFixed(6)]);
   const series = input.rows
-    .map((r) => ({
-      type: 'scatter' as const,
-      name: short(r.row),
-      data: r.records.map((x) => [input.value(x, spec.x!), input.value(x, spec.y!)]).filter((p): p is [number, number] => p[0] !== undefined && p[1] !== undefined).map(([a, b]) => [+a.toFixed(6), +b.toFixed(6)]),
-      symbolSize: 8,
-    }))
+    .flatMap((r) => [
+      { type: 'scatter' as const, name: short(r.row, 44), data: points(r.records, spec.y!), symbolSize: 8 },
+      // the same records' second figure (post-hoc at the same ranks) as hollow markers
+      ...(spec.y2 ? [{ type: 'scatter' as const, name: `${short(r.row, 34)} · post-hoc`, data: points(r.records, spec.y2), symbol: 'emptyCircle', symbolSize: 8 }] : []),
+    ])
     .filter((s) => s.data.length);
   if (!series.length) return null;
   return {
     ...base,
-    legend: { bottom: 0, textStyle: { fontSize: 10 } },
-    grid: { left: 64, right: 24, top: 40, bottom: 90 },
+    legend: { orient: 'vertical', right: 4, top: 36, itemGap: 4, itemWidth: 14, itemHeight: 9, textStyle: { fontSize: 9 } },
+    grid: { left: 64, right: 250, top: 40, bottom: 50 },
     xAxis: { type: 'value', name: axisName(spec.x!), nameLocation: 'middle', nameGap: 24, scale: true, axisLabel: { fontSize: 10, formatter: tick(spec.x!) } },
     yAxis: { type: 'value', name: axisName(spec.y!), nameLocation: 'middle', nameGap: 46, scale: true, axisLabel: { fontSize: 10, formatter: tick(spec.y!) } },
     series,

@@ -63,7 +63,7 @@ describe('ResultsView', () => {
 
     await measured[0].trigger('click');
     await flushPromises();
-    expect(f.calls.filter((c) => c.method === 'report.record').map((c) => c.req)).toEqual([{ name: 'a/mlq-lenet/incremental.s1' }]);
+    expect(f.calls.filter((c) => c.method === 'report.record').map((c) => c.req)).toEqual([{ name: 'a/mlq-lenet/incremental.s1', records: '/r' }]);
     expect(w.findAll('[data-testid=record-link]').length).toBe(2);
     expect(w.find('[data-testid=record-seed]').text()).toBe('1');
     expect(w.find('[data-testid=record-splits]').text()).toContain('7200 train / 800 val / 2000 test');
@@ -84,9 +84,12 @@ describe('ResultsView', () => {
     const w = mount(ResultsView, opts());
     await flushPromises();
     expect(w.find('[data-testid=empty]').text()).toContain('ablations.ts');
-    setApi(fakeClient({ 'report.tables': () => Promise.reject(new Error('/r/x.json: not a result record: seed: Required')) }).client);
-    await w.find('[data-testid=results-reload]').trigger('click');
+    const bad = fakeClient({ 'report.tables': () => Promise.reject(new Error('/r/x.json: not a result record: seed: Required')) });
+    setApi(bad.client);
+    await w.find('[data-testid=results-records]').setValue('/elsewhere/results');
+    await w.find('[data-testid=results-reload]').trigger('submit');
     await flushPromises();
+    expect(bad.calls).toEqual([{ method: 'report.tables', req: { records: '/elsewhere/results' } }]);
     expect(w.find('[data-testid=error]').text()).toBe('/r/x.json: not a result record: seed: Required');
   });
 });

@@ -16,6 +16,8 @@ export interface FigureSelection {
 export const useResultsStore = defineStore('results', {
   state: () => ({
     report: null as ReportResult | null,
+    /** a records folder the user typed; empty: the engine's default (workspace results/, else ./results) */
+    recordsDir: '',
     loading: false,
     error: null as string | null,
     selection: null as FigureSelection | null,
@@ -33,7 +35,7 @@ export const useResultsStore = defineStore('results', {
       this.loading = true;
       this.error = null;
       try {
-        this.report = await api().call('report.tables', {});
+        this.report = await api().call('report.tables', this.recordsDir.trim() ? { records: this.recordsDir.trim() } : {});
       } catch (e) {
         this.error = (e as Error).message;
       } finally {
@@ -58,7 +60,8 @@ export const useResultsStore = defineStore('results', {
       this.recordLoading = true;
       this.recordError = null;
       try {
-        this.record = await api().call('report.record', { name });
+        // the folder the tables came from, so a record opens from the same place
+        this.record = await api().call('report.record', { name, ...(this.report ? { records: this.report.recordsDir } : {}) });
       } catch (e) {
         this.recordError = (e as Error).message;
       } finally {

@@ -76,11 +76,17 @@ describe('layerlens wsod: flags → contract', () => {
   });
 
   it('train: booleans and --no-rerank', async () => {
-    const r = await cli('wsod', 'train', '--data', '/d', '--out', '/o', '--curriculum', '--masking', '--epochs', '2', '--no-rerank', '--mask-region', 'random', '--json');
+    const r = await cli(
+      ...['wsod', 'train', '--data', '/d', '--out', '/o', '--curriculum', '--masking', '--epochs', '2', '--no-rerank', '--mask-region', 'random'],
+      ...['--stage0-share', '0.5', '--refine-stages', '2', '--roi-grid', '3', '--fc', '64', '--pretrain-source', 'fashion-mnist', '--json'],
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(calls.jobs[0]).toEqual({
       kind: 'wsod-train',
-      config: expect.objectContaining({ data: '/d', out: '/o', curriculum: true, masking: true, epochs: 2, rerank: false, maskRegion: 'random' }),
+      config: expect.objectContaining({
+        ...{ data: '/d', out: '/o', curriculum: true, masking: true, epochs: 2, rerank: false, maskRegion: 'random' },
+        ...{ stage0Share: 0.5, refineStages: 2, roiGrid: 3, fc: 64, pretrainSource: 'fashion-mnist' },
+      }),
     });
     const j = JSON.parse(r.stdout);
     expect(Object.keys(j)).toEqual(['runDir', 'val', 'test', 'correlation', 'stages', 'seed', 'wallSeconds']);

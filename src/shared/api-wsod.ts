@@ -80,6 +80,8 @@ export const WsodTrainConfig = z
     batchSize: z.number().int().min(1).max(256).default(8),
     limit: Limit.optional(),
     seed: Seed.default(1),
+    /** canvases per pre-training epoch (default 8000) */
+    pretrainSamples: z.number().int().min(32).max(1000000).optional(),
     /** source of the backbone's classifier pre-training (default: the one whose class names the data has, else mnist) */
     pretrainSource: z.enum(['mnist', 'fashion-mnist']).optional(),
     /** share of the epochs a curriculum spends on its initial all-image localiser (default 0.25) */

@@ -103,10 +103,14 @@ export function roiFeatures(det: Pick<Detector, 'meta'>, map: FeatureMap, boxes:
 /** Head logits for a stack of RoI feature rows: one Float32Array per head output. */
 export function headLogits(head: tf.LayersModel, x: Float32Array, rows: number): Float32Array[] {
   const dim = x.length / rows;
-  return tf.tidy(() => {
-    const outs = head.predict(tf.tensor2d(x, [rows, dim])) as tf.Tensor | tf.Tensor[];
-    return (Array.isArray(outs) ? outs : [outs]).map((t) => t.dataSync() as Float32Array);
+  // read the values outside tidy: tidy walks what it returns, element by element for typed arrays
+  const outs = tf.tidy(() => {
+    const o = head.predict(tf.tensor2d(x, [rows, dim])) as tf.Tensor | tf.Tensor[];
+    return Array.isArray(o) ? o : [o];
   });
+  const values = outs.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(outs);
+  return values;
 }
 
 /** Scores of one image's proposals from the head's logits (rows of this image only). */

@@ -164,7 +164,7 @@ export async function trainHead(det: Detector, images: readonly PixelImage[], s:
       continue;
     }
     // the ranking a curriculum stage needs: after stage 0 always; later stages only when re-ranking
-    if (stage > 0 && st.epoch === done && (stage === 1 || s.rerank)) {
+    if (stage > 0 && st.epoch === done && (p === 1 || s.rerank)) {
       const ranked = rankPairs(images, scoreTrain(det, images, io.maps), C, s.groups, s.energyGrid, s.taus);
       const g = groupsOf(ranked);
       st.groups = g.groups;

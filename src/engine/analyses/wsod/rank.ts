@@ -3,7 +3,9 @@ import type { RankedItem, WsodRankings, EnergyMap } from '../../../shared/api-ws
 import { initBackend } from '../../backend';
 import { UserError } from '../../core/errors';
 import type { DetectionImage } from '../../data/types';
-import { loadDetector, scoreImages, withPixels, type Detector } from '../../wsod/detector';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadDetector, readMeta, scoreImages, withPixels, type Detector } from '../../wsod/detector';
 import { DEFAULT_TAUS, energyMap, spearman } from '../../wsod/meas';
 import { boxIoU } from '../../wsod/proposals';
 import { rankPairs } from '../../wsod/train';
@@ -68,8 +70,17 @@ interface RankRequest {
 }
 
 export async function rankings(req: RankRequest): Promise<WsodRankings> {
-  await initBackend();
   const dir = runDirOf(req.model);
+  // the run's own train ranking (with the rank at every curriculum stage) when asked for exactly that
+  const saved = join(dir, 'rankings.json');
+  const meta = readMeta(dir);
+  const run = (meta.config ?? {}) as { data?: string; valFraction?: number; valSeed?: number; limit?: number };
+  const trainedOn = run.data;
+  const sameSplit = req.valFraction === run.valFraction && req.valSeed === run.valSeed && run.limit === undefined;
+  if (req.split === 'train' && sameSplit && trainedOn && resolve(trainedOn) === resolve(req.data) && existsSync(saved)) {
+    return JSON.parse(readFileSync(saved, 'utf8')) as WsodRankings;
+  }
+  await initBackend();
   const det = await loadDetector(dir);
   const ds = await openDetectionData(req.data, req);
   const groups = typeof det.meta.config === 'object' && det.meta.config && 'groups' in det.meta.config ? Number((det.meta.config as { groups: number }).groups) : 3;

@@ -143,7 +143,7 @@ export async function run(config: WsodTrainConfig, ctx: RunContext): Promise<Wso
     if (config.pretrainEpochs > 0) {
       if (channels !== 1) throw new UserError(`backbone pre-training reads grayscale digits; the data has ${channels} channels (use pretrainEpochs 0)`, config.data);
       const digits = await loadDataset(source);
-      const p = await pretrainBackbone(backbone, arch, digits, { ...DEFAULT_PRETRAIN, canvas: canvasFor(arch), classes: C, epochs: config.pretrainEpochs, seed: config.seed }, ctx, (f, metrics) =>
+      const p = await pretrainBackbone(backbone, arch, digits, { ...DEFAULT_PRETRAIN, samples: config.pretrainSamples ?? DEFAULT_PRETRAIN.samples, canvas: canvasFor(arch), classes: C, epochs: config.pretrainEpochs, seed: config.seed }, ctx, (f, metrics) =>
         ctx.progress({ fraction: 0.2 * f, stage: 'pre-training the backbone', metrics }),
       );
       accuracy = p.accuracy;

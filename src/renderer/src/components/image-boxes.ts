@@ -64,11 +64,11 @@ export function handlePoints(r: Rect): { handle: Handle; x: number; y: number }[
   ];
 }
 
-/** A colour for an energy value: transparent blue → yellow → red (the overlay's opacity is applied on top). */
-export function heatColor(v: number): string {
+/** A colour for an energy value: blue → yellow → red (the overlay's alpha and opacity are applied on top). */
+export function heatRgb(v: number): [number, number, number] {
   const t = Math.min(1, Math.max(0, v));
   const r = Math.round(255 * Math.min(1, t * 2));
   const g = Math.round(255 * (t < 0.5 ? t * 2 * 0.85 : 0.85 - (t - 0.5) * 2 * 0.85));
   const b = Math.round(255 * Math.max(0, 1 - t * 3));
-  return `rgb(${r},${g},${b})`;
+  return [r, g, b];
 }

@@ -12,7 +12,8 @@ export function classGallery(r: WsodRankings, cls: number): { items: RankedItem[
 /** Positions gained between the first and the last curriculum stage (positive: ranked easier later); null without stages. */
 export function rankMove(it: RankedItem): number | null {
   const s = it.rankByStage;
-  return s && s.length > 1 ? s[0] - s[s.length - 1] : null;
+  // -1: not ranked at that stage
+  return s && s.length > 1 && s[0] >= 0 && s[s.length - 1] >= 0 ? s[0] - s[s.length - 1] : null;
 }
 
 /** EAS over τ as one line. */

@@ -1,6 +1,6 @@
 // `layerlens wsod …` wiring: each subcommand's flags become the contract's job config or method request, other
 // subcommands' flags are refused in one line, and --json prints the issue's shapes. The jobs themselves are
-// stubbed here (their own tests run them); the end-to-end run is in wsod-e2e.test.ts.
+// stubbed here (their own tests run them); the end-to-end run through the real binary is in wsod-e2e.test.ts.
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobStart } from '../../src/shared/api';
@@ -78,14 +78,14 @@ describe('layerlens wsod: flags → contract', () => {
   it('train: booleans and --no-rerank', async () => {
     const r = await cli(
       ...['wsod', 'train', '--data', '/d', '--out', '/o', '--curriculum', '--masking', '--epochs', '2', '--no-rerank', '--mask-region', 'random'],
-      ...['--stage0-share', '0.5', '--refine-stages', '2', '--roi-grid', '3', '--fc', '64', '--pretrain-source', 'fashion-mnist', '--json'],
+      ...['--stage0-share', '0.5', '--refine-stages', '2', '--roi-grid', '3', '--fc', '64', '--pretrain-samples', '64', '--pretrain-source', 'fashion-mnist', '--json'],
     );
     expect(r.code, r.stderr).toBe(0);
     expect(calls.jobs[0]).toEqual({
       kind: 'wsod-train',
       config: expect.objectContaining({
         ...{ data: '/d', out: '/o', curriculum: true, masking: true, epochs: 2, rerank: false, maskRegion: 'random' },
-        ...{ stage0Share: 0.5, refineStages: 2, roiGrid: 3, fc: 64, pretrainSource: 'fashion-mnist' },
+        ...{ stage0Share: 0.5, refineStages: 2, roiGrid: 3, fc: 64, pretrainSamples: 64, pretrainSource: 'fashion-mnist' },
       }),
     });
     const j = JSON.parse(r.stdout);

@@ -64,7 +64,7 @@ const subs: Record<string, Sub> = {
   },
   train: {
     flags: [
-      ...['data', 'out', 'curriculum', 'masking', 'mask-prob', 'mask-region', 'groups', 'no-rerank', 'epochs', 'pretrain-epochs', 'pretrain-source'],
+      ...['data', 'out', 'curriculum', 'masking', 'mask-prob', 'mask-region', 'groups', 'no-rerank', 'epochs', 'pretrain-epochs', 'pretrain-samples', 'pretrain-source'],
       ...['proposals', 'lr', 'batch-size', 'limit', 'seed', 'stage0-share', 'refine-stages', 'roi-grid', 'fc', 'val-fraction', 'val-seed'],
     ],
     positionals: [],
@@ -86,6 +86,7 @@ const subs: Record<string, Sub> = {
         batchSize: numFlag('batch-size', v['batch-size'], WsodTrainConfig),
         limit: numFlag('limit', v.limit, WsodTrainConfig),
         seed: numFlag('seed', v.seed, WsodTrainConfig),
+        pretrainSamples: numFlag('pretrain-samples', v['pretrain-samples'], WsodTrainConfig),
         pretrainSource: oneOf('pretrain-source', v['pretrain-source'], ['mnist', 'fashion-mnist'] as const),
         stage0Share: numFlag('stage0-share', v['stage0-share'], WsodTrainConfig, 'stage0Share'),
         refineStages: numFlag('refine-stages', v['refine-stages'], WsodTrainConfig),
@@ -186,9 +187,9 @@ const wsod: CliCommand = {
         [--source mnist|fashion-mnist] [--format coco|voc] [--seed S] [--json]
                                                  write the cluttered-digit detection benchmark (PNG + COCO/VOC)
   wsod train --data DIR [--out DIR] [--curriculum] [--masking] [--mask-prob P] [--mask-region pseudo-box|random]
-        [--groups K] [--no-rerank] [--epochs N] [--pretrain-epochs N] [--pretrain-source mnist|fashion-mnist]
-        [--proposals N] [--lr X] [--batch-size B] [--limit N] [--seed S] [--stage0-share F] [--refine-stages K]
-        [--roi-grid G] [--fc N] [--val-fraction F] [--val-seed S] [--json]
+        [--groups K] [--no-rerank] [--epochs N] [--pretrain-epochs N] [--pretrain-samples N]
+        [--pretrain-source mnist|fashion-mnist] [--proposals N] [--lr X] [--batch-size B] [--limit N] [--seed S]
+        [--stage0-share F] [--refine-stages K] [--roi-grid G] [--fc N] [--val-fraction F] [--val-seed S] [--json]
                                                  weakly supervised detector (WSDDN + refinement), image labels only
   wsod eval <run> --data DIR [--split val|test] [--limit N] [--val-fraction F] [--val-seed S] [--json]
                                                  mAP@0.5, CorLoc and per-class AP of a trained run

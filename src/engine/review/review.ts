@@ -150,8 +150,9 @@ export class Review {
 
   async image(req: { data: string; image: string; split: ReviewSplit } & LoadOpts): Promise<{ width: number; height: number; dataUrl: string }> {
     const src = await loadSplit(canonicalData(req.data), req.split, loadOpts(req));
-    const im = src.images.find((i) => i.id === req.image);
-    if (!im) throw new UserError(`no image "${req.image}" in the ${req.split} split of ${src.ds.ref}`);
+    // the split first; then any split (a set opened with another val carve names the same image files)
+    const im = src.images.find((i) => i.id === req.image) ?? [src.ds.train, src.ds.val, src.ds.test].flatMap((s) => s.images).find((i) => i.id === req.image);
+    if (!im) throw new UserError(`no image "${req.image}" in ${src.ds.ref}`);
     if (!im.pixels) throw new UserError(`image "${req.image}" of ${src.ds.ref} has no pixels loaded`);
     if (im.channels !== 1 && im.channels !== 3) throw new UserError(`image "${req.image}" has ${im.channels} channels (expected 1 or 3)`);
     const png = encodePng({ width: im.width, height: im.height, channels: im.channels, data: im.pixels });

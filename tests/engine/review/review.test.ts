@@ -176,6 +176,7 @@ describe('review over a detection folder', () => {
     expect(png.width).toBe(48);
     // gray: R of each RGBA pixel is the stored byte
     expect(Array.from({ length: 48 * 48 }, (_, i) => png.data[i * 4])).toEqual(Array.from(test[1].pixels!));
+    await expect(call('review.image', { data: coco, image: 'nope' })).rejects.toThrow(`no image "nope" in ${coco}`);
   });
 
   it('bad files reach the caller as one line naming the file', async () => {

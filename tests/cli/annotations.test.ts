@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -70,6 +70,15 @@ describe('layerlens annotations import|export', () => {
   it('bad flags and bad files: one line on stderr', async () => {
     const bad = join(tmp('ll-cli-ann-bad-'), 'bad.json');
     writeFileSync(bad, '{"images": [], "annotations": []}');
+    const negative = join(tmp('ll-cli-ann-bad-'), 'neg.json');
+    writeFileSync(
+      negative,
+      JSON.stringify({ images: [{ id: 1, file_name: 'test_000000.png', width: 48, height: 48 }], annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [3, 3, -2, 5] }], categories: [{ id: 1, name: '0' }] }),
+    );
+    const vocDir = tmp('ll-cli-ann-badvoc-');
+    mkdirSync(join(vocDir, 'Annotations'));
+    const xml = join(vocDir, 'Annotations', 'test_000000.xml');
+    writeFileSync(xml, '<annotation><size><width>48</width></sise></annotation>');
     const cases: [string[], RegExp, number][] = [
       [['annotations', 'import', '--data', data, '--format', 'coco', '--file', bad, '--colour', 'red'], /^layerlens: annotations: Unknown option '--colour'/, 2],
       [['annotations', 'import', '--data', data, '--format', 'yaml', '--file', bad], /--format must be one of coco, voc, got "yaml"/, 2],
@@ -78,6 +87,8 @@ describe('layerlens annotations import|export', () => {
       [['annotations', 'import', '--data', data, '--format', 'coco', '--file', bad, '--set', 'x'], /--set is for export/, 2],
       [['annotations', 'import', '--data', data, '--format', 'coco', '--file', bad], new RegExp(`^layerlens: ${bad}: has no "categories" array$`), 1],
       [['annotations', 'import', '--data', data, '--format', 'voc', '--file', bad], /is a file; a VOC dataset is a folder/, 1],
+      [['annotations', 'import', '--data', data, '--format', 'coco', '--file', negative], new RegExp(`^layerlens: ${negative}: annotation 1: bbox has negative width -2$`), 1],
+      [['annotations', 'import', '--data', data, '--format', 'voc', '--file', vocDir], new RegExp(`^layerlens: ${xml}: .*XML`), 1],
       [['annotations', 'export', '--data', data, '--format', 'coco', '--file', join(bad, 'x.json'), '--set', 'rs-nope'], /no review set "rs-nope"/, 1],
     ];
     for (const [args, msg, code] of cases) {

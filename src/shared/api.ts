@@ -10,6 +10,7 @@ import { lowrankJobs, lowrankMethods, type LowrankResponses } from './api-lowran
 import { reportMethods, type ReportResponses } from './api-report';
 import { exportJobs, exportMethods, type ExportResponses } from './api-export';
 import { wsodJobs, wsodMethods, type WsodResponses } from './api-wsod';
+import { wsodCompressJobs } from './api-wsod-compress';
 import { reviewMethods, type ReviewResponses } from './api-review';
 import { EvalConfig, ValSplitOptions, type Measured, type SplitsInfo } from './api-eval';
 
@@ -50,6 +51,7 @@ export const JobStart = z.discriminatedUnion('kind', [
   ...lowrankJobs,
   ...exportJobs,
   ...wsodJobs,
+  ...wsodCompressJobs,
 ]);
 export type JobStart = z.input<typeof JobStart>;
 export type JobKind = JobStart['kind'];

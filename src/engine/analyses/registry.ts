@@ -5,6 +5,7 @@ import { quantJobAnalyses } from './quant/jobs';
 import { lowrankJobAnalyses } from './lowrank/jobs';
 import { exportJobAnalyses } from './export/jobs';
 import { wsodJobAnalyses } from './wsod/jobs';
+import { wsodCompressJobAnalyses } from './wsod-compress/jobs';
 import * as train from './train';
 import * as evaluate from './eval';
 
@@ -28,4 +29,5 @@ export const jobAnalyses = {
   ...lowrankJobAnalyses,
   ...exportJobAnalyses,
   ...wsodJobAnalyses,
+  ...wsodCompressJobAnalyses,
 } as Record<JobKind, JobAnalysis<any, any>>;

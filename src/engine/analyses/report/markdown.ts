@@ -41,6 +41,8 @@ function tableMarkdown(t: ReportTable, recordLink: (name: string) => string): st
     `| ${head.map(() => '---').join(' | ')} |`,
     ...body.map((r) => `| ${r.map(cell).join(' | ')} |`),
   ];
+  const ablation = /^(dnq|slq|mlq|trp)-(lenet|resnet8|resnet20)$/.exec(t.name);
+  if (ablation) lines.push('', `Runs: \`nice -n 19 node --import tsx scripts/experiments/ablations.ts ${ablation[1]} --net ${ablation[2]}\` (resumable).`);
   if (t.claims.length) lines.push('', '## The papers\' claims, checked on this table', '', ...t.claims.map((c) => claimLine(c, claimFormat(c))));
   if (t.paper.length) {
     lines.push('', '## Paper figures (not measured here)', '');
@@ -51,7 +53,15 @@ function tableMarkdown(t: ReportTable, recordLink: (name: string) => string): st
 }
 
 function indexMarkdown(report: ReportResult): string {
-  const lines = [GENERATED, '# Results', '', 'Every table is regenerated from the JSON records under `results/` by `layerlens report` (no table is typed by hand).', ''];
+  const lines = [
+    GENERATED,
+    '# Results',
+    '',
+    'Every table is regenerated from the JSON records under `results/` by `npx layerlens report` (no table is typed by hand).',
+    'A table\'s runs: `nice -n 19 node --import tsx scripts/experiments/ablations.ts <dnq|slq|mlq|trp> --net <lenet|resnet8|resnet20>`',
+    '(3 seeds; resumable: rows whose record exists are skipped; `--plan` prints the runs left and the expected wall time).',
+    '',
+  ];
   lines.push('| table | rows | seeds |', '| --- | --- | --- |');
   for (const t of report.tables) lines.push(`| [${cell(t.title)}](${t.name}.md) | ${t.rows.length} | ${t.seeds.join(', ')} |`);
   const claims = report.tables.flatMap((t) => t.claims.map((c) => ({ t, c })));

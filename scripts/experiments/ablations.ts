@@ -56,7 +56,7 @@ interface Net {
   /** quantize: retraining epochs per partition step, images per retraining epoch, evaluated images */
   quant: { retrainEpochs: number; trainLimit?: number; evalLimit?: number; episodes: number; episodeEvalSize: number; mlqGroupSize: number };
   trp: Partial<LowrankConfig>;
-  /** rough seconds per run on 2 cores (native backend), from earlier runs: the first plan uses them */
+  /** rough seconds per run on 2 shared cores (native backend), measured: the plan uses them until records exist */
   estimate: { quant: number; dnq: number; trp: number };
 }
 
@@ -76,7 +76,7 @@ const nets: Record<string, Net> = {
     data: 'mnist',
     quant: { retrainEpochs: 2, episodes: 300, episodeEvalSize: 500, mlqGroupSize: 1 },
     trp: { scheme: 'spatial', speedup: 2, ramp: 0.4, period: 5, nuclear: 1e-3, epochs: 10, learningRate: 1e-3, optimizer: 'adam', schedule: 'cosine', includeFirst: true },
-    estimate: { quant: 200, dnq: 300, trp: 700 },
+    estimate: { quant: 45, dnq: 70, trp: 300 },
   },
   resnet8: {
     model: 'builtin:resnet8-fashion',

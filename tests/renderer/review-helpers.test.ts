@@ -172,12 +172,13 @@ describe('review chart inputs', () => {
   it('one PR line per class with ground truth; the class filter narrows it', () => {
     const s = prSets(m);
     expect(s).toHaveLength(1);
-    expect(s[0]).toMatchObject({ name: 'zero (AP 0.750)', line: true, points: [{ x: 0.5, y: 1 }, { x: 1, y: 0.5 }] });
+    expect(s[0]).toMatchObject({ name: 'zero', line: true, points: [{ x: 0.5, y: 1 }, { x: 1, y: 0.5 }] });
     expect(prSets(m, [1])).toEqual([]);
   });
   it('confusion rows and columns end in background; the diagonal can be hidden', () => {
     const c = confusionCells(m, ['zero', 'one'], true);
-    expect(c.cols).toEqual(['zero', 'one', 'background']);
+    expect(c.cols).toEqual(['zero', 'one', 'bg']);
+    expect(c.rows).toEqual(['zero', 'one', 'background']);
     expect(c.values[0]).toEqual([null, 1, 2]);
     expect(c.values[2]).toEqual([4, 0, null]);
     expect(confusionCells(m, ['zero', 'one'], false).values[0][0]).toBe(3);

@@ -10,13 +10,14 @@ import { quantCommands } from './commands/quant';
 import { lowrankCommands } from './commands/lowrank';
 import { exportCommands } from './commands/export';
 import { wsodCommands } from './commands/wsod';
+import { wsodCompressCommands } from './commands/wsod-compress';
 import { annotationCommands } from './commands/annotations';
 import { reportCommands } from './commands/report';
 import { formatEval } from './commands/eval-format';
 import type { EvalResult } from '../shared/api-eval';
 
 /** Commands of the capabilities beyond the engine core, one file per domain. */
-const extra: CliCommand[] = [...quantCommands, ...lowrankCommands, ...exportCommands, ...wsodCommands, ...annotationCommands, ...reportCommands];
+const extra: CliCommand[] = [...quantCommands, ...lowrankCommands, ...exportCommands, ...wsodCommands, ...wsodCompressCommands, ...annotationCommands, ...reportCommands];
 
 const USAGE = `usage: layerlens <command> [options]
 

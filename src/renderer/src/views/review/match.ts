@@ -6,7 +6,7 @@
 import type { BoxChange, BoxStatus, GroundTruthBox, ReviewBox } from '@shared/api-review';
 import type { Rect } from '@shared/api-wsod';
 
-export const MATCH_IOU = 0.5;
+const MATCH_IOU = 0.5;
 
 export function iou(a: Rect, b: Rect): number {
   const w = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
@@ -20,7 +20,7 @@ export function iou(a: Rect, b: Rect): number {
 export const TP = 1;
 export const FP = 2;
 export const STATUS_CODES: BoxStatus[] = ['pending', 'accepted', 'rejected'];
-export const CHANGE_CODES: (BoxChange | undefined)[] = [undefined, 'same', 'moved', 'rescored', 'gone', 'new'];
+const CHANGE_CODES: (BoxChange | undefined)[] = [undefined, 'same', 'moved', 'rescored', 'gone', 'new'];
 
 /** Column arrays over the boxes (index = position in `boxes`), and over the ground truth. */
 export interface Precomputed {

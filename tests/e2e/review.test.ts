@@ -167,6 +167,24 @@ describe('Review and Difficulty in Chromium (real engine, a trained detector)', 
     expect(problems).toEqual([]);
   });
 
+  it('an edit made elsewhere first (another window) is refused with a clear message and the boxes reloaded', async () => {
+    const now = (await items()).boxes.find((b) => b.id === picked.boxes[0].id)!;
+    // the page still holds version `now.version`; another window rejects the box first
+    const other = await studio.service.handlers['review.edit']({ op: 'reject', set: (await items()).set.id, box: now.id, expectedVersion: now.version });
+    expect(other.box.version).toBe(now.version + 1);
+    await rowOf(now.id).click();
+    await page.keyboard.press('u');
+    await expect.poll(() => page.locator('[data-testid=edit-error]').textContent()).toMatch(/^Edit refused: .+ — reloaded the current boxes\.$/);
+    // reloaded: the page shows the other window's edit, and the next edit names the new version and goes through
+    await expect.poll(() => statusOf(now.id)).toBe('rejected');
+    await rowOf(now.id).click();
+    await page.keyboard.press('a');
+    await expect.poll(() => statusOf(now.id)).toBe('accepted');
+    expect((await items()).boxes.find((b) => b.id === now.id)!.version).toBe(now.version + 2);
+    expect(await page.locator('[data-testid=edit-error]').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
   it('Difficulty: the ranked gallery per class with group breaks and energy overlays', async () => {
     await page.click('[data-testid=nav-difficulty]');
     await page.fill('[data-testid=difficulty-model]', runDir);

@@ -11,7 +11,9 @@ const cell = (s: string) => s.replace(/\|/g, '\\|');
 
 function claimLine(c: ClaimCheck, format: 'pct' | 'num'): string {
   if (c.diff === null) return `- **not measured**: ${c.text} (${c.better} vs ${c.than}: no records yet)`;
-  const d = format === 'pct' ? `${c.diff >= 0 ? '+' : '−'}${Math.abs(c.diff * 100).toFixed(2)} pp` : `${c.diff >= 0 ? '+' : '−'}${Math.abs(c.diff).toPrecision(3)}`;
+  const shown = format === 'pct' ? Math.abs(c.diff * 100).toFixed(2) : Math.abs(c.diff).toPrecision(3);
+  // a difference that rounds to zero is a tie, not a signed loss
+  const d = Number(shown) === 0 ? `${shown}${format === 'pct' ? ' pp' : ''} (a tie)` : `${c.diff > 0 ? '+' : '−'}${shown}${format === 'pct' ? ' pp' : ''}`;
   const spread = c.clear ? 'larger than the seeds\' spread' : 'within the seeds\' spread (or one seed)';
   return `- **${c.verdict}**: ${c.text}: ${c.better} − ${c.than} = ${d} on ${c.key}, ${spread}`;
 }

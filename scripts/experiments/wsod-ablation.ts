@@ -84,7 +84,7 @@ function toRecord(row: string, seed: number, r: WsodTrainResult) {
       valMAP50: { split: 'val' as const, xLabel: 'epoch', yLabel: 'val mAP@0.5', points: history.map((h) => [h.epoch, h.valMAP50] as [number, number]) },
       valCorloc: { split: 'val' as const, xLabel: 'epoch', yLabel: 'val CorLoc', points: history.map((h) => [h.epoch, h.valCorloc] as [number, number]) },
     },
-    timings: { seconds: r.wallSeconds },
+    timings: { seconds: r.wallSeconds, ...(r.cpuSeconds !== undefined ? { cpuSeconds: r.cpuSeconds } : {}) },
     backend: r.backend,
   };
 }

@@ -80,6 +80,8 @@ export const WsodTrainConfig = z
     batchSize: z.number().int().min(1).max(256).default(8),
     limit: Limit.optional(),
     seed: Seed.default(1),
+    /** which head the run keeps: the last epoch's, or the epoch with the best val (mAP@0.5 + CorLoc)/2 (default last) */
+    keep: z.enum(['last', 'best-val']).optional(),
     /** canvases per pre-training epoch (default 8000) */
     pretrainSamples: z.number().int().min(32).max(1000000).optional(),
     /** source of the backbone's classifier pre-training (default: the one whose class names the data has, else mnist) */
@@ -121,6 +123,8 @@ export interface WsodTrainResult {
   config: Record<string, unknown>;
   splits: SplitsInfo;
   wallSeconds: number;
+  /** CPU seconds of this process over the run (user + system; on a shared machine a steadier figure than wall) */
+  cpuSeconds?: number;
   backend: string;
   recordPath: string;
 }

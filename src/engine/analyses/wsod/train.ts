@@ -42,6 +42,26 @@ function runKey(c: WsodTrainConfig): string {
   return JSON.stringify(rest, Object.keys(rest).sort());
 }
 
+const BEST_DIR = 'best-head';
+/** what best-val selection maximises: val mAP@0.5 and CorLoc alike */
+const valScore = (h: { valMAP50: number; valCorloc: number }) => (h.valMAP50 + h.valCorloc) / 2;
+
+/** The epoch (1-based) with the best val score so far; the first on ties. */
+function bestEpoch(st: HeadTrainState): number {
+  let best = st.history[0];
+  for (const h of st.history) if (valScore(h) > valScore(best)) best = h;
+  return best?.epoch ?? 0;
+}
+const isBestEpoch = (st: HeadTrainState) => bestEpoch(st) === st.epoch;
+
+async function saveAtomically(model: tf.LayersModel, dir: string): Promise<void> {
+  const next = `${dir}.next`;
+  rmSync(next, { recursive: true, force: true });
+  await saveLayersModel(model, next);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(next, dir);
+}
+
 export function hasWsodCheckpoint(out: string | undefined): boolean {
   return !!out && existsSync(join(out, CHECKPOINT, 'state.json'));
 }
@@ -112,6 +132,7 @@ function archOf(config: WsodTrainConfig): Architecture {
 
 export async function run(config: WsodTrainConfig, ctx: RunContext): Promise<WsodTrainResult> {
   const started = Date.now();
+  const cpu0 = process.cpuUsage();
   await initBackend();
   const out = resolve(config.out ?? ctx.workDir ?? '.');
   mkdirSync(out, { recursive: true });
@@ -125,6 +146,7 @@ export async function run(config: WsodTrainConfig, ctx: RunContext): Promise<Wso
   const arch = archOf(config);
   const channels = train[0].channels;
   const key = runKey(config);
+  const keepBest = config.keep === 'best-val';
 
   // 1. backbone (and the head's fc): pre-trained once per run folder, kept across resumes
   let backbone: tf.LayersModel;
@@ -201,7 +223,11 @@ export async function run(config: WsodTrainConfig, ctx: RunContext): Promise<Wso
         const s = evaluateOn(det, 'val', val).scores;
         return { mAP50: s.mAP50, corloc: s.corloc };
       },
-      checkpoint: (st, o) => saveCheckpoint(out, det, o, key, st),
+      checkpoint: async (st, o) => {
+        // the best-val head is saved before the checkpoint that records its epoch, so a resume finds both
+        if (keepBest && isBestEpoch(st)) await saveAtomically(det.head, join(out, BEST_DIR));
+        await saveCheckpoint(out, det, o, key, st);
+      },
       report: (f, stage, metrics) => ctx.progress({ fraction: 0.22 + 0.68 * f, stage, metrics }),
     },
     ctx,
@@ -209,6 +235,12 @@ export async function run(config: WsodTrainConfig, ctx: RunContext): Promise<Wso
     restored?.state,
   );
   opt.dispose();
+  let kept = state.epoch;
+  if (keepBest && existsSync(join(out, BEST_DIR, 'model.json'))) {
+    const best = await layersModel(join(out, BEST_DIR, 'model.json'));
+    det.head.setWeights(best.getWeights());
+    kept = bestEpoch(state);
+  }
 
   // 3. the run folder: models, detections, rankings, record
   ctx.progress({ fraction: 0.92, stage: 'evaluating' });
@@ -228,9 +260,10 @@ export async function run(config: WsodTrainConfig, ctx: RunContext): Promise<Wso
     test: t.scores,
     correlation: { iou: rankings.spearmanIoU, difficulty: rankings.spearmanDifficulty },
     stages: state.stages,
-    config: { ...config, out: undefined, pretrain, history: state.history },
+    config: { ...config, out: undefined, pretrain, history: state.history, keptEpoch: kept },
     splits: { ...splitsOf(ds), nTrain: train.length },
     wallSeconds: (Date.now() - started) / 1000,
+    cpuSeconds: ((c) => (c.user + c.system) / 1e6)(process.cpuUsage(cpu0)),
     backend: backendName(),
     recordPath: join(out, 'record.json'),
   };

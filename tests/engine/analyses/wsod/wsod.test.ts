@@ -83,7 +83,7 @@ describe('wsod-train', () => {
   });
 
   it('resumes a cancelled run from its last epoch and ends where an uninterrupted run ends', async () => {
-    const cfg = { ...base, out: join(root, 'resumed'), curriculum: true, masking: true, maskRegion: 'random' };
+    const cfg = { ...base, out: join(root, 'resumed'), curriculum: true, masking: true, maskRegion: 'random', keep: 'best-val' };
     const ctrl = new AbortController();
     const ctx: RunContext = {
       signal: ctrl.signal,
@@ -97,6 +97,14 @@ describe('wsod-train', () => {
     const straight = await train({ ...cfg, out: join(root, 'straight') });
     expect(resumed.val).toEqual(straight.val);
     expect(resumed.test).toEqual(straight.test);
+    // best-val keeps the head of the epoch whose val scores were best, and the final val scores are that epoch's
+    const history = resumed.config.history as { epoch: number; valMAP50: number; valCorloc: number }[];
+    const kept = resumed.config.keptEpoch as number;
+    expect(history).toHaveLength(3);
+    const score = (h: { valMAP50: number; valCorloc: number }) => h.valMAP50 + h.valCorloc;
+    expect(Math.max(...history.map(score))).toBe(score(history[kept - 1]));
+    expect(resumed.val.mAP50).toBeCloseTo(history[kept - 1].valMAP50, 10);
+    expect(resumed.val.corloc).toBeCloseTo(history[kept - 1].valCorloc, 10);
   }, 120_000);
 });
 

@@ -115,6 +115,8 @@ export interface WsodCompressResult {
   lowrank?: { ranks: Record<string, number>; layers: { name: string; rank: number; fullRank: number; decomposed: boolean; flopsBefore: number; flopsAfter: number }[] };
   /** how the compressed detector's test detections differ from the float one's (Review's same/moved/rescored/gone/new) */
   changes: Record<'same' | 'moved' | 'rescored' | 'gone' | 'new', number>;
+  /** the same for the boxes a reviewer sees at a confidence of `minScore` (float boxes scoring at least it; new boxes likewise) */
+  confidentChanges: { minScore: number } & Record<'same' | 'moved' | 'rescored' | 'gone' | 'new', number>;
   exports: { part: 'backbone' | 'head'; report: ExportReport }[];
   splits: SplitsInfo;
   backend: string;

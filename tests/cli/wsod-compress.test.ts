@@ -19,6 +19,7 @@ const results: Record<string, unknown> = {
     model: '/run', data: '/d', out: '/c', float: { test: scores('test', 0.6), val: scores('val', 0.5) }, compressed: { test: scores('test', 0.55), val: scores('val', 0.45) },
     layers: [{ name: 'head/fc', params: 100, bits: 4, bytes: 60, floatBytes: 400 }], size: { floatBytes: 400, compressedBytes: 60, ratio: 400 / 60 },
     macs: { float: { backbone: 1000, headPerRoI: 100 }, compressed: { backbone: 1000, headPerRoI: 50 } }, changes: { same: 3, moved: 1, rescored: 2, gone: 1, new: 0 },
+    confidentChanges: { minScore: 0.3, same: 2, moved: 0, rescored: 1, gone: 0, new: 0 },
     exports: [], splits: {}, backend: 'cpu', wallSeconds: 1, recordPath: '/c/compress.json',
   },
 };
@@ -76,7 +77,7 @@ describe('layerlens wsod-sensitivity / wsod-compress', () => {
     expect(r.stdout).toMatch(/float\s+mAP@0\.5\s+60\.00 %/);
     expect(r.stdout).toMatch(/compressed\s+mAP@0\.5\s+55\.00 %/);
     expect(r.stdout).toMatch(/400 → 60 bytes \(6\.67×\)/);
-    expect(r.stdout).toMatch(/same 3, moved 1, rescored 2, gone 1, new 0/);
+    expect(r.stdout).toMatch(/same 3, moved 1, rescored 2, gone 1, new 0; scoring ≥ 0.3: same 2, moved 0, rescored 1, gone 0, new 0/);
     // --energy alone factorises the default layers
     await cli('wsod-compress', '/run', '--out', '/c', '--energy', '0.8');
     expect(calls.jobs[0].config).toMatchObject({ lowrank: { energy: 0.8 }, bits: undefined });

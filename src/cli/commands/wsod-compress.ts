@@ -34,7 +34,8 @@ function formatCompress(r: WsodCompressResult): string {
     `layers: ${r.layers.map((l) => `${l.name}=${l.bits}`).join(' ')}`,
   ];
   if (r.lowrank) lines.push(`low rank: ${Object.entries(r.lowrank.ranks).map(([k, v]) => `${k}@${v}`).join(' ')}`);
-  lines.push(`test boxes vs float: ${Object.entries(r.changes).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const counts = (c: Record<string, number>) => (['same', 'moved', 'rescored', 'gone', 'new'] as const).map((k) => `${k} ${c[k]}`).join(', ');
+  lines.push(`test boxes vs float: ${counts(r.changes)}; scoring ≥ ${r.confidentChanges.minScore}: ${counts(r.confidentChanges)}`);
   for (const e of r.exports) lines.push(`export ${e.part} ${e.report.format}: ${e.report.bytes} bytes, max |error| ${e.report.verify.maxAbsError.toExponential(2)} (${e.report.files[0]})`);
   lines.push(`out: ${r.out} (Review: open the run ${r.model} with compare = this folder)`);
   return lines.join('\n');

@@ -34,6 +34,8 @@ import { disposeDetector, openRun } from './common';
 export type WsodCompressConfig = z.output<typeof Schema>;
 
 const PARTS = ['backbone', 'head'] as const;
+/** the detector keeps its top boxes per class down to score 0: most are noise, so changes are also counted above this */
+const CONFIDENT = 0.3;
 
 function parsePolicy(p: NonNullable<WsodCompressConfig['policy']>): ParsedPolicy {
   if (typeof p === 'string') return readPolicy(p);
@@ -181,9 +183,14 @@ export async function run(config: WsodCompressConfig & { out: string }, ctx: Run
     await writeDetections(join(out, 'detections-test.json'), test, ct.dets, comp.meta.classNames);
     await writeDetections(join(out, 'detections-val.json'), val, cv.dets, comp.meta.classNames);
 
-    const cmp = compareDetections(contractDetections(test, ft.dets), contractDetections(test, ct.dets));
+    const floatBoxes = contractDetections(test, ft.dets);
+    const cmp = compareDetections(floatBoxes, contractDetections(test, ct.dets));
     const changes: Record<BoxChange, number> = { same: 0, moved: 0, rescored: 0, gone: 0, new: cmp.added.length };
-    for (const c of cmp.changes) changes[c.change]++;
+    const confidentChanges = { minScore: CONFIDENT, same: 0, moved: 0, rescored: 0, gone: 0, new: cmp.added.filter((d) => d.score >= CONFIDENT).length };
+    cmp.changes.forEach((c, i) => {
+      changes[c.change]++;
+      if (floatBoxes[i].score >= CONFIDENT) confidentChanges[c.change]++;
+    });
 
     const exports: WsodCompressResult['exports'] = [];
     if (config.formats.length) {
@@ -224,6 +231,7 @@ export async function run(config: WsodCompressConfig & { out: string }, ctx: Run
       macs,
       ...(lowrank ? { lowrank } : {}),
       changes,
+      confidentChanges,
       exports,
       splits: splitsOf(ds),
       backend: backendName(),

@@ -96,6 +96,10 @@ describe('wsod-compress', () => {
       const counts: Record<string, number> = { same: 0, moved: 0, rescored: 0, gone: 0, new: 0 };
       for (const b of items.boxes) counts[b.change!]++;
       expect(counts).toEqual(r4.changes);
+      // what a reviewer sees at a confidence of 0.3
+      const seen: Record<string, number> = { same: 0, moved: 0, rescored: 0, gone: 0, new: 0 };
+      for (const b of items.boxes) if ((b.change === 'new' ? b.compareScore! : b.score!) >= 0.3) seen[b.change!]++;
+      expect({ minScore: 0.3, ...seen }).toEqual(r4.confidentChanges);
       // 3 bits on every layer moves something
       expect(r4.changes.same).toBeLessThan(items.boxes.length);
       const cmp = await call('review.metrics', { set: set.id, which: 'compare', minScore: 0 });

@@ -46,12 +46,12 @@ function option(spec: ChartSpec, input: ChartInput): echarts.EChartsCoreOption |
   }
   if (spec.kind === 'curves') {
     const series = input.rows.flatMap((r) => {
-      const names = [...new Set(r.records.flatMap((x) => Object.keys(x.curves ?? {})))].filter((n) => n.startsWith(spec.curve!) && !n.endsWith('before-retrain'));
+      const names = [...new Set(r.records.flatMap((x) => Object.keys(x.curves ?? {})))].filter((n) => n.startsWith(spec.curve!) && n.endsWith('-before-retrain') === !!spec.beforeRetrain);
       return names.map((n) => {
         // mean y at each x over the seeds that have the curve
         const byX = new Map<number, number[]>();
         for (const x of r.records) for (const [px, py] of x.curves?.[n]?.points ?? []) byX.set(px, [...(byX.get(px) ?? []), py]);
-        const label = names.length > 1 ? `${short(r.row)} (${n.slice(spec.curve!.length)})` : short(r.row);
+        const label = names.length > 1 ? `${short(r.row)} (${n.slice(spec.curve!.length).replace(/-before-retrain$/, '')})` : short(r.row, 36);
         return { type: 'line' as const, name: label, data: [...byX].sort((a, b) => a[0] - b[0]).map(([px, ys]) => [px, +mean(ys).toFixed(6)]), symbolSize: 5 };
       });
     });
@@ -61,7 +61,7 @@ function option(spec: ChartSpec, input: ChartInput): echarts.EChartsCoreOption |
       legend: { bottom: 0, textStyle: { fontSize: 10 }, type: 'plain' },
       grid: { left: 64, right: 24, top: 40, bottom: 120 },
       xAxis: { type: 'value', name: 'quantized fraction', nameLocation: 'middle', nameGap: 22, min: 0.4, max: 1, axisLabel: { fontSize: 10 } },
-      yAxis: { type: 'value', scale: true, name: 'val top-1 %', nameLocation: 'middle', nameGap: 46, axisLabel: { fontSize: 10, formatter: tick('val.top1') } },
+      yAxis: { type: 'value', scale: true, name: spec.beforeRetrain ? 'val top-1 % before retraining' : 'val top-1 %', nameLocation: 'middle', nameGap: 46, axisLabel: { fontSize: 10, formatter: tick('val.top1') } },
       series,
     };
   }

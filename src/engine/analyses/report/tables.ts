@@ -27,6 +27,8 @@ export interface ChartSpec {
   key?: string;
   /** curves: which record curves (by name prefix) */
   curve?: string;
+  /** curves: the figures right after each step, before its retraining (what the partition order changes) */
+  beforeRetrain?: boolean;
   x?: string;
   y?: string;
   /** scatter: a second figure of the same records, drawn hollow */
@@ -54,6 +56,7 @@ const quantColumns = [
 const quantCharts: ChartSpec[] = [
   { name: 'top1', title: 'test top-1 (bar: mean over seeds, dots: seeds)', kind: 'bars', key: 'test.top1' },
   { name: 'steps', title: 'val top-1 after every partition step, after retraining (mean over seeds)', kind: 'curves', curve: 'steps-' },
+  { name: 'steps-before', title: 'val top-1 right after every partition step, before retraining (mean over seeds)', kind: 'curves', curve: 'steps-', beforeRetrain: true },
 ];
 const lowrankColumns = [
   col('test.top1', 'test top-1 of the row\'s net (TRP rows: cut, no fine-tune)', 'pct'),

@@ -37,7 +37,7 @@ describe('layerlens report from a fixture of records', () => {
     expect(at4).toMatchObject({ verdict: 'held', clear: true });
     expect(t.claims.find((c) => c.text === 'SLQ beats INQ at 3 bits')).toMatchObject({ verdict: 'not measured', diff: null });
     expect(t.paper.every((p) => p.kind === 'paper' && /methods\.md §/.test(p.source))).toBe(true);
-    expect(t.charts.map((c) => c.name)).toEqual(['top1', 'steps']);
+    expect(t.charts.map((c) => c.name)).toEqual(['top1', 'steps']); // the fixture has no before-retraining curves
     expect(t.charts[0].svg.startsWith('<svg')).toBe(true);
   });
 

@@ -6,7 +6,7 @@ import type { DetectionOutputs } from '../metrics/types';
 import type { MapDetails } from '../metrics/map50';
 import type { RawDetection } from './detector';
 
-export function detectionOutputs(images: readonly DetectionImage[], dets: readonly RawDetection[], classes: number): DetectionOutputs {
+function detectionOutputs(images: readonly DetectionImage[], dets: readonly RawDetection[], classes: number): DetectionOutputs {
   return {
     classes,
     images: images.map((im) => ({ labels: im.labels, boxes: im.boxes })),

@@ -74,7 +74,7 @@ export function easCurve(energy: ArrayLike<number>, gridW: number, gridH: number
   });
 }
 
-export function mean(xs: readonly number[]): number {
+function mean(xs: readonly number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
 }
 

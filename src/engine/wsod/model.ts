@@ -59,7 +59,7 @@ export function classifierOn(backbone: tf.LayersModel, arch: Architecture, canva
   return tf.model({ inputs: input, outputs: out, name: 'wsod_pretrain' });
 }
 
-export const HEAD_OUTPUTS = (refineStages: number) => ['cls', 'det', ...Array.from({ length: refineStages }, (_, k) => `ref${k + 1}`)];
+const HEAD_OUTPUTS = (refineStages: number) => ['cls', 'det', ...Array.from({ length: refineStages }, (_, k) => `ref${k + 1}`)];
 
 /** RoI features [R, D] → WSDDN logits cls [R, C], det [R, C], then refinement logits ref_k [R, C + 1] (last = background). */
 export function buildHead(arch: Architecture, classes: number, seed: number): tf.LayersModel {

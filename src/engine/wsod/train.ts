@@ -110,7 +110,7 @@ export interface HeadTrainIO {
 }
 
 /** Scores of the train images under the current head (unmasked). */
-export function scoreTrain(det: Detector, images: readonly PixelImage[], maps: readonly FeatureMap[]): ImageScores[] {
+function scoreTrain(det: Detector, images: readonly PixelImage[], maps: readonly FeatureMap[]): ImageScores[] {
   const C = det.meta.classNames.length;
   return images.map((im, i) => {
     const boxes = proposalsOf(im, det.meta.proposals);

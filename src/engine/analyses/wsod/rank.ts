@@ -12,7 +12,7 @@ import { rankPairs } from '../../wsod/train';
 import { openDetectionData, runDirOf } from './eval';
 
 /** Energy maps use one cell per pixel pair (48 × 48 on the 96-pixel benchmark). */
-export const ENERGY_CELL = 2;
+const ENERGY_CELL = 2;
 
 export function gridOf(im: Pick<DetectionImage, 'width' | 'height'>): number {
   return Math.max(1, Math.round(Math.max(im.width, im.height) / ENERGY_CELL));

@@ -83,7 +83,8 @@ describe('wsod-compress', () => {
   });
 
   it('Review opens the float run against the copy and marks what changed, as the job counted', async () => {
-    const ws = new Workspace(mkdtempSync(join(tmpdir(), 'll-wsod-compress-ws-')));
+    const wsDir = mkdtempSync(join(tmpdir(), 'll-wsod-compress-ws-'));
+    const ws = new Workspace(wsDir);
     try {
       const h = reviewHandlers({ workspace: ws, runner: undefined as never }) as Record<string, (x: unknown) => Promise<unknown>>;
       const call = async <M extends Method>(m: M, r: Request<M>): Promise<Response<M>> => {
@@ -106,6 +107,7 @@ describe('wsod-compress', () => {
       expect(cmp.mAP50).toBeCloseTo(r4.compressed.test.mAP50, 6);
     } finally {
       ws.close();
+      rmSync(wsDir, { recursive: true, force: true });
     }
   }, 120_000);
 
@@ -148,6 +150,7 @@ describe('wsod-compress', () => {
       [{ model: run.runDir, out: run.runDir, bits: 8 }, /float run itself/],
       [{ model: run.runDir, out: join(root, 'y') }, /nothing to compress/],
       [{ model: run.runDir, out: join(root, 'z'), policy: { version: 1, layers: { conv9: { bits: 4 } } } }, /no layer "conv9"/],
+      [{ model: run.runDir, out: join(root, 'z'), policy: join(root, 'missing-policy.json') }, /policy file not found/],
     ] as const) {
       const e = await runJob('wsod-compress', config).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(UserError);

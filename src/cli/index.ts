@@ -11,13 +11,14 @@ import { lowrankCommands } from './commands/lowrank';
 import { exportCommands } from './commands/export';
 import { wsodCommands } from './commands/wsod';
 import { wsodCompressCommands } from './commands/wsod-compress';
+import { partsCommands } from './commands/parts';
 import { annotationCommands } from './commands/annotations';
 import { reportCommands } from './commands/report';
 import { formatEval } from './commands/eval-format';
 import type { EvalResult } from '../shared/api-eval';
 
 /** Commands of the capabilities beyond the engine core, one file per domain. */
-const extra: CliCommand[] = [...quantCommands, ...lowrankCommands, ...exportCommands, ...wsodCommands, ...wsodCompressCommands, ...annotationCommands, ...reportCommands];
+const extra: CliCommand[] = [...quantCommands, ...lowrankCommands, ...exportCommands, ...wsodCommands, ...wsodCompressCommands, ...partsCommands, ...annotationCommands, ...reportCommands];
 
 const USAGE = `usage: layerlens <command> [options]
 

@@ -15,6 +15,7 @@ import { quantHandlers } from './analyses/quant/handlers';
 import { lowrankHandlers } from './analyses/lowrank/handlers';
 import { exportHandlers } from './analyses/export/handlers';
 import { wsodHandlers } from './analyses/wsod/handlers';
+import { partsHandlers } from './analyses/parts/handlers';
 import { reviewHandlers } from './analyses/review/handlers';
 import { reportHandlers } from './analyses/report/handlers';
 
@@ -81,6 +82,7 @@ export async function createService(opts: { workspaceDir: string; host: AppInfo[
     ...wsodHandlers({ workspace, runner }),
     ...reviewHandlers({ workspace, runner }),
     ...reportHandlers({ workspace, runner }),
+    ...partsHandlers({ workspace, runner }),
   };
 
   const call = async <M extends Method>(method: M, req: Request<M>): Promise<Response<M>> => {

@@ -11,6 +11,7 @@ import { reportMethods, type ReportResponses } from './api-report';
 import { exportJobs, exportMethods, type ExportResponses } from './api-export';
 import { wsodJobs, wsodMethods, type WsodResponses } from './api-wsod';
 import { wsodCompressJobs } from './api-wsod-compress';
+import { partsJobs, partsMethods, type PartsMethodResponses } from './api-parts';
 import { reviewMethods, type ReviewResponses } from './api-review';
 import { EvalConfig, ValSplitOptions, type Measured, type SplitsInfo } from './api-eval';
 
@@ -52,6 +53,7 @@ export const JobStart = z.discriminatedUnion('kind', [
   ...exportJobs,
   ...wsodJobs,
   ...wsodCompressJobs,
+  ...partsJobs,
 ]);
 export type JobStart = z.input<typeof JobStart>;
 export type JobKind = JobStart['kind'];
@@ -186,9 +188,10 @@ const methods = {
   ...wsodMethods,
   ...reviewMethods,
   ...reportMethods,
+  ...partsMethods,
 } as const;
 
-interface Responses extends QuantResponses, LowrankResponses, ExportResponses, WsodResponses, ReviewResponses, ReportResponses {
+interface Responses extends QuantResponses, LowrankResponses, ExportResponses, WsodResponses, ReviewResponses, ReportResponses, PartsMethodResponses {
   'app.info': AppInfo;
   'workspace.models': ModelEntry[];
   'workspace.datasets': DatasetEntry[];

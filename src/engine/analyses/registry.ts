@@ -6,6 +6,7 @@ import { lowrankJobAnalyses } from './lowrank/jobs';
 import { exportJobAnalyses } from './export/jobs';
 import { wsodJobAnalyses } from './wsod/jobs';
 import { wsodCompressJobAnalyses } from './wsod-compress/jobs';
+import { partsJobAnalyses } from './parts/jobs';
 import * as train from './train';
 import * as evaluate from './eval';
 
@@ -30,4 +31,5 @@ export const jobAnalyses = {
   ...exportJobAnalyses,
   ...wsodJobAnalyses,
   ...wsodCompressJobAnalyses,
+  ...partsJobAnalyses,
 } as Record<JobKind, JobAnalysis<any, any>>;

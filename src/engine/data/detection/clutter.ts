@@ -45,12 +45,12 @@ const SIDE = 28;
 export const INK_THRESHOLD = 40;
 
 /** Source images as bytes, grouped by class. */
-interface Pool {
+export interface Pool {
   x: Uint8Array;
   byClass: number[][];
 }
 
-function toPool(parts: { x: Float32Array; y: Uint8Array; n: number }[], classes: number): Pool {
+export function toPool(parts: { x: Float32Array; y: Uint8Array; n: number }[], classes: number): Pool {
   const n = parts.reduce((s, p) => s + p.n, 0);
   const x = new Uint8Array(n * SIDE * SIDE);
   const byClass: number[][] = Array.from({ length: classes }, () => []);
@@ -64,7 +64,7 @@ function toPool(parts: { x: Float32Array; y: Uint8Array; n: number }[], classes:
 }
 
 /** Bilinear resize of a w×h byte image to tw×th. */
-function resize(src: Uint8Array, w: number, h: number, tw: number, th: number): Uint8Array {
+export function resize(src: Uint8Array, w: number, h: number, tw: number, th: number): Uint8Array {
   const out = new Uint8Array(tw * th);
   const sx = w / tw;
   const sy = h / th;
@@ -87,7 +87,7 @@ function resize(src: Uint8Array, w: number, h: number, tw: number, th: number): 
 }
 
 /** Tight box of the pixels above the ink threshold, or null when there are none. */
-function inkBox(img: Uint8Array, w: number, h: number): { x1: number; y1: number; x2: number; y2: number } | null {
+export function inkBox(img: Uint8Array, w: number, h: number): { x1: number; y1: number; x2: number; y2: number } | null {
   let x1 = w;
   let y1 = h;
   let x2 = -1;
@@ -114,7 +114,7 @@ function iou(a: Box, b: Box): number {
 }
 
 /** Max-composites a w×h patch at (ox, oy), clipped to the canvas, scaled by `gain`. */
-function paste(canvas: Uint8Array, size: number, patch: Uint8Array, w: number, h: number, ox: number, oy: number, gain = 1): void {
+export function paste(canvas: Uint8Array, size: number, patch: Uint8Array, w: number, h: number, ox: number, oy: number, gain = 1): void {
   for (let y = 0; y < h; y++) {
     const cy = oy + y;
     if (cy < 0 || cy >= size) continue;
@@ -131,7 +131,7 @@ function paste(canvas: Uint8Array, size: number, patch: Uint8Array, w: number, h
 const pick = <T>(rng: () => number, items: readonly T[]): T => items[Math.floor(rng() * items.length)];
 const between = (rng: () => number, lo: number, hi: number): number => lo + rng() * (hi - lo);
 
-function digitOf(pool: Pool, index: number): Uint8Array {
+export function digitOf(pool: Pool, index: number): Uint8Array {
   return pool.x.subarray(index * SIDE * SIDE, (index + 1) * SIDE * SIDE);
 }
 

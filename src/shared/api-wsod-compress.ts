@@ -28,6 +28,8 @@ export const WsodSensitivityConfig = z
     /** evaluate on the first N images of a seeded shuffle of val (all when absent) */
     limit: Limit.optional(),
     seed: Seed.default(1),
+    /** the suggested policy gives each layer the fewest bits whose val mAP@0.5 stays within this of the float detector's */
+    tolerance: z.number().min(0).max(1).default(0.01),
     ...ValSplitOptions,
   })
   .strict();
@@ -51,6 +53,10 @@ export interface WsodSensitivityResult extends EvaluatedBy {
   backend: string;
   /** one row per layer; bits[b] = mAP@0.5 with only this layer at b bits, corloc[b] the same for CorLoc */
   layers: { name: string; members: string[]; params: number; bits: Record<string, number>; corloc: Record<string, number> }[];
+  /** per layer, the fewest probed bits within `tolerance` of the baseline (32 = none was): a policy wsod-compress reads.
+   * Layers are probed one at a time, so the policy's joint effect is what wsod-compress then measures. */
+  policy: Policy;
+  tolerance: number;
   wallSeconds: number;
 }
 

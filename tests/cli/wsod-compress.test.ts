@@ -1,7 +1,7 @@
 // `layerlens wsod-sensitivity` / `wsod-compress`: flags → the contract's job configs, text and --json output, one-line
 // usage errors (jobs stubbed: their own tests run them), and one real run of the binary on a folder that is no run.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -14,6 +14,8 @@ const results: Record<string, unknown> = {
     model: '/run', data: '/d', method: 'uniform', granularity: 'per-channel', baseline: 0.6, baselineCorloc: 0.7, n: 40, split: 'val', splits: {},
     metric: 'mAP50', seed: 1, backend: 'cpu', evaluator: 'tfjs', wallSeconds: 1,
     layers: [{ name: 'head/fc', members: ['head/fc'], params: 100, bits: { '8': 0.6, '2': 0.1 }, corloc: { '8': 0.7, '2': 0.2 } }],
+    policy: { version: 1, layers: { 'head/fc': { bits: 8, method: 'uniform', granularity: 'per-channel', symmetric: true } } },
+    tolerance: 0.01,
   },
   'wsod-compress': {
     model: '/run', data: '/d', out: '/c', float: { test: scores('test', 0.6), val: scores('val', 0.5) }, compressed: { test: scores('test', 0.55), val: scores('val', 0.45) },
@@ -56,11 +58,14 @@ afterAll(() => rmSync(ws, { recursive: true, force: true }));
 
 describe('layerlens wsod-sensitivity / wsod-compress', () => {
   it('wsod-sensitivity: layers, bits and the val subset go into the job; the table lists bits high to low', async () => {
-    const r = await cli('wsod-sensitivity', 'run', '--layers', 'head/fc, backbone/conv1', '--bits', '8,2', '--method', 'kmeans', '--limit', '40', '--seed', '2');
+    const policyOut = join(ws, 'policy.json');
+    const r = await cli('wsod-sensitivity', 'run', '--layers', 'head/fc, backbone/conv1', '--bits', '8,2', '--method', 'kmeans', '--limit', '40', '--seed', '2', '--tolerance', '0.02', '--policy-out', policyOut);
     expect(r.code, r.stderr).toBe(0);
     expect(calls.jobs).toEqual([
-      { kind: 'wsod-sensitivity', config: expect.objectContaining({ model: resolve('run'), layers: ['head/fc', 'backbone/conv1'], bits: [8, 2], method: 'kmeans', limit: 40, seed: 2 }) },
+      { kind: 'wsod-sensitivity', config: expect.objectContaining({ model: resolve('run'), layers: ['head/fc', 'backbone/conv1'], bits: [8, 2], method: 'kmeans', limit: 40, seed: 2, tolerance: 0.02 }) },
     ]);
+    expect(JSON.parse(readFileSync(policyOut, 'utf8'))).toEqual((results['wsod-sensitivity'] as { policy: unknown }).policy);
+    expect(r.stdout).toMatch(/suggested policy .*: head\/fc=8/);
     expect(r.stdout).toMatch(/float mAP@0\.5 60\.00 % \(CorLoc 70\.00 %\) on 40 val images/);
     expect(r.stdout).toMatch(/head\/fc\s+100\s+60\.00 %\s+10\.00 %/);
     const j = await cli('wsod-sensitivity', '/run', '--json');

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ExportFormats } from '../../shared/api-export';
 import { WsodCompressConfig, WsodSensitivityConfig, type WsodCompressResult, type WsodSensitivityResult } from '../../shared/api-wsod-compress';
@@ -20,7 +21,8 @@ function formatSensitivity(r: WsodSensitivityResult): string {
   const w = Math.max(6, ...r.layers.map((l) => l.name.length));
   const head = `${'layer'.padEnd(w)}  ${'params'.padStart(7)}  ${bits.map((b) => `${b}-bit`.padStart(8)).join('  ')}`;
   const rows = r.layers.map((l) => `${l.name.padEnd(w)}  ${String(l.params).padStart(7)}  ${bits.map((b) => pct(l.bits[b]).padStart(8)).join('  ')}`);
-  return [`float mAP@0.5 ${pct(r.baseline)} (CorLoc ${pct(r.baselineCorloc)}) on ${r.n} val images; one layer at a time (${r.method}, ${r.granularity}):`, head, ...rows].join('\n');
+  const policy = `suggested policy (each layer alone within ${pct(r.tolerance)} of the float mAP): ${Object.entries(r.policy.layers).map(([k, p]) => `${k}=${p.bits}`).join(' ')}`;
+  return [`float mAP@0.5 ${pct(r.baseline)} (CorLoc ${pct(r.baselineCorloc)}) on ${r.n} val images; one layer at a time (${r.method}, ${r.granularity}):`, head, ...rows, policy].join('\n');
 }
 
 const scoreLine = (what: string, s: WsodScores) => `${what.padEnd(11)} mAP@0.5 ${pct(s.mAP50).padStart(8)}  CorLoc ${pct(s.corloc).padStart(8)}  (${s.n} ${s.split} images)`;
@@ -44,9 +46,11 @@ function formatCompress(r: WsodCompressResult): string {
 const sensitivity: CliCommand = {
   name: 'wsod-sensitivity',
   usage: `  wsod-sensitivity <run> [--data DIR] [--layers backbone/conv1,head/fc,…] [--bits 8,6,4,3,2] [--method uniform|pow2|kmeans]
-        [--granularity per-channel|per-tensor] [--limit N] [--seed S] [--val-fraction F] [--val-seed S] [--json]
-                                                 val mAP@0.5 of a wsod detector with one layer quantized at a time`,
-  options: stringFlags('data', 'layers', 'bits', 'method', 'granularity', 'limit', 'seed', 'val-fraction', 'val-seed'),
+        [--granularity per-channel|per-tensor] [--limit N] [--seed S] [--tolerance T] [--policy-out FILE]
+        [--val-fraction F] [--val-seed S] [--json]
+                                                 val mAP@0.5 of a wsod detector with one layer quantized at a time;
+                                                 --policy-out writes the suggested policy for wsod-compress --policy`,
+  options: stringFlags('data', 'layers', 'bits', 'method', 'granularity', 'limit', 'seed', 'tolerance', 'policy-out', 'val-fraction', 'val-seed'),
   positionals: { count: 1, what: 'a <run> folder' },
   async run(a) {
     const v = a.values;
@@ -58,9 +62,12 @@ const sensitivity: CliCommand = {
       ...quantOpts(v),
       limit: numFlag('limit', v.limit, WsodSensitivityConfig),
       seed: numFlag('seed', v.seed, WsodSensitivityConfig),
+      tolerance: numFlag('tolerance', v.tolerance, WsodSensitivityConfig),
       ...splitOpts(v, WsodSensitivityConfig),
     };
+    const policyOut = v['policy-out'] !== undefined ? resolve(String(v['policy-out'])) : undefined;
     const r = (await runJobToEnd(a, { kind: 'wsod-sensitivity', config })) as WsodSensitivityResult;
+    if (policyOut) writeFileSync(policyOut, JSON.stringify(r.policy, null, 2));
     a.out(a.json ? JSON.stringify(r) : formatSensitivity(r));
   },
 };

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { WsodSensitivityConfig as Schema, WsodSensitivityResult } from '../../../shared/api-wsod-compress';
+import type { Policy } from '../../../shared/common';
 import { backendName, initBackend } from '../../backend';
 import type { RunContext } from '../../core/context';
 import { throwIfCancelled } from '../../core/context';
@@ -57,6 +58,23 @@ export async function run(config: WsodSensitivityConfig, ctx: RunContext): Promi
       }
       out.push({ name: l.name, members: [l.name], params: l.size, bits, corloc });
     }
+    // the fewest bits each layer tolerates alone (its probed widths, highest first, until one falls out of tolerance)
+    const spec = { method: config.method, granularity: config.granularity, symmetric: true };
+    const widths = [...config.bits].sort((a, b) => b - a);
+    const policy: Policy = {
+      version: 1,
+      layers: Object.fromEntries(
+        out.map((l) => {
+          let bits = 32;
+          for (const b of widths) {
+            if (l.bits[String(b)] < base.mAP50 - config.tolerance) break;
+            bits = b;
+          }
+          return [l.name, { bits, ...spec }];
+        }),
+      ),
+      provenance: { method: 'wsod-sensitivity', model: dir, data, split: 'val', n: images.length, tolerance: config.tolerance, metric: 'mAP50', baseline: base.mAP50, seed: config.seed },
+    };
     ctx.progress({ fraction: 1, stage: 'done', metrics: { baseline: base.mAP50 } });
     return {
       model: dir,
@@ -73,6 +91,8 @@ export async function run(config: WsodSensitivityConfig, ctx: RunContext): Promi
       backend: backendName(),
       evaluator: 'tfjs',
       layers: out,
+      policy,
+      tolerance: config.tolerance,
       wallSeconds: (Date.now() - t0) / 1000,
     };
   } finally {

@@ -49,6 +49,15 @@ describe('wsod-sensitivity', () => {
     for (const l of r.layers) expect(Math.abs(l.bits['8'] - r.baseline)).toBeLessThan(0.05);
     const mean = (b: string) => r.layers.reduce((a, l) => a + l.bits[b], 0) / r.layers.length;
     expect(mean('2')).toBeLessThan(mean('8'));
+    // the suggested policy: per layer the fewest bits within tolerance, 32 where even 8 bits fall out of it
+    for (const l of r.layers) {
+      const bits = r.policy.layers[l.name].bits;
+      const want = l.bits['8'] < r.baseline - r.tolerance ? 32 : l.bits['2'] < r.baseline - r.tolerance ? 8 : 2;
+      expect(bits, l.name).toBe(want);
+    }
+    // wsod-compress reads it as it is
+    const c = await runJob<WsodCompressResult>('wsod-compress', { model: run.runDir, out: join(root, 'suggested'), policy: r.policy });
+    expect(Object.fromEntries(c.layers.map((l) => [l.name, l.bits]))).toEqual(Object.fromEntries(Object.entries(r.policy.layers).map(([k, p]) => [k, p.bits])));
   }, 120_000);
 
   it('probes chosen layers on a seeded subset of val, and stops when cancelled', async () => {

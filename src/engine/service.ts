@@ -18,6 +18,7 @@ import { wsodHandlers } from './analyses/wsod/handlers';
 import { partsHandlers } from './analyses/parts/handlers';
 import { reviewHandlers } from './analyses/review/handlers';
 import { reportHandlers } from './analyses/report/handlers';
+import { actionHandlers } from './analyses/action/handlers';
 
 export interface Service {
   /** handlers fed already-validated requests (hosts validate at their boundary) */
@@ -83,6 +84,7 @@ export async function createService(opts: { workspaceDir: string; host: AppInfo[
     ...reviewHandlers({ workspace, runner }),
     ...reportHandlers({ workspace, runner }),
     ...partsHandlers({ workspace, runner }),
+    ...actionHandlers({ workspace, runner }),
   };
 
   const call = async <M extends Method>(method: M, req: Request<M>): Promise<Response<M>> => {

@@ -12,6 +12,7 @@ import { exportJobs, exportMethods, type ExportResponses } from './api-export';
 import { wsodJobs, wsodMethods, type WsodResponses } from './api-wsod';
 import { wsodCompressJobs } from './api-wsod-compress';
 import { partsJobs, partsMethods, type PartsMethodResponses } from './api-parts';
+import { actionJobs, actionMethods, type ActionResponses } from './api-action';
 import { reviewMethods, type ReviewResponses } from './api-review';
 import { EvalConfig, ValSplitOptions, type Measured, type SplitsInfo } from './api-eval';
 
@@ -54,6 +55,7 @@ export const JobStart = z.discriminatedUnion('kind', [
   ...wsodJobs,
   ...wsodCompressJobs,
   ...partsJobs,
+  ...actionJobs,
 ]);
 export type JobStart = z.input<typeof JobStart>;
 export type JobKind = JobStart['kind'];
@@ -188,10 +190,11 @@ const methods = {
   ...wsodMethods,
   ...reviewMethods,
   ...reportMethods,
+  ...actionMethods,
   ...partsMethods,
 } as const;
 
-interface Responses extends QuantResponses, LowrankResponses, ExportResponses, WsodResponses, ReviewResponses, ReportResponses, PartsMethodResponses {
+interface Responses extends QuantResponses, LowrankResponses, ExportResponses, WsodResponses, ReviewResponses, ReportResponses, PartsMethodResponses, ActionResponses {
   'app.info': AppInfo;
   'workspace.models': ModelEntry[];
   'workspace.datasets': DatasetEntry[];

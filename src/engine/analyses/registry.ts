@@ -7,6 +7,7 @@ import { exportJobAnalyses } from './export/jobs';
 import { wsodJobAnalyses } from './wsod/jobs';
 import { wsodCompressJobAnalyses } from './wsod-compress/jobs';
 import { partsJobAnalyses } from './parts/jobs';
+import { actionJobAnalyses } from './action/jobs';
 import * as train from './train';
 import * as evaluate from './eval';
 
@@ -32,4 +33,5 @@ export const jobAnalyses = {
   ...wsodJobAnalyses,
   ...wsodCompressJobAnalyses,
   ...partsJobAnalyses,
+  ...actionJobAnalyses,
 } as Record<JobKind, JobAnalysis<any, any>>;

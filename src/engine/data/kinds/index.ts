@@ -1,13 +1,14 @@
 /** The dataset-kind registry: tried in order, the first kind whose `match` takes the ref loads it. */
 import { builtinKind } from './builtin';
 import { detectionFolderKind } from './detection-folder';
+import { frameFolderKind } from './frame-folder';
 import { imageFolderKind } from './image-folder';
 import type { DatasetKind } from './types';
 
 export type { DatasetKind } from './types';
 
 // built-ins first: a folder that happens to be called "mnist" in the cwd does not shadow the built-in
-const kinds: DatasetKind[] = [builtinKind, detectionFolderKind, imageFolderKind];
+const kinds: DatasetKind[] = [builtinKind, detectionFolderKind, frameFolderKind, imageFolderKind];
 
 export function datasetKinds(): readonly DatasetKind[] {
   return kinds;

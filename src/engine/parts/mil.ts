@@ -81,17 +81,15 @@ export function trainMil(init: Linear, images: readonly ImageRegions[], positive
     trace.top.push(tops);
 
     // hard negatives: the hardest regions of negative images under the current detector, plus a random share
-    const scored: { key: string; score: number; row: Float32Array }[] = [];
+    const scored: { image: number; region: number; score: number }[] = [];
     for (const i of negatives) {
       const sc = scoreRows(d, images[i].x, dim);
-      for (let r = 0; r < sc.length; r++) scored.push({ key: `${i}:${r}`, score: sc[r], row: images[i].x.subarray(r * dim, (r + 1) * dim) });
+      for (let r = 0; r < sc.length; r++) scored.push({ image: i, region: r, score: sc[r] });
     }
     scored.sort((a, b) => b.score - a.score);
-    for (const e of scored.slice(0, s.hardNegatives)) negPool.set(e.key, e.row);
-    for (let t = 0; t < s.hardNegatives / 4 && scored.length; t++) {
-      const e = scored[Math.floor(rng() * scored.length)];
-      negPool.set(e.key, e.row);
-    }
+    const keep = (e: (typeof scored)[number]) => negPool.set(`${e.image}:${e.region}`, images[e.image].x.subarray(e.region * dim, (e.region + 1) * dim));
+    for (const e of scored.slice(0, s.hardNegatives)) keep(e);
+    for (let t = 0; t < s.hardNegatives / 4 && scored.length; t++) keep(scored[Math.floor(rng() * scored.length)]);
 
     // b. weighted training with the selections fixed
     const negRows = [...negPool.values()];

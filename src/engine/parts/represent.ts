@@ -41,7 +41,7 @@ export interface LinearClassifier {
   lambda: number;
 }
 
-export const LAMBDAS = [1e-4, 1e-3, 1e-2, 1e-1];
+export const LAMBDAS = [1e-3, 1e-2, 1e-1];
 
 /** Trains on train rows for each λ and keeps the one with the best val top-1 (selection on val only). */
 export function fitClassifier(train: { x: Float32Array; y: number[] }, val: { x: Float32Array; y: number[] }, dim: number, classes: number): LinearClassifier {
@@ -51,7 +51,7 @@ export function fitClassifier(train: { x: Float32Array; y: number[] }, val: { x:
   let best: LinearClassifier | null = null;
   let bestAcc = -1;
   for (const lambda of LAMBDAS) {
-    const model = trainSoftmax(xt, train.y, dim, classes, { lambda, iterations: 150, lr: 0.02 });
+    const model = trainSoftmax(xt, train.y, dim, classes, { lambda, iterations: 120, lr: 0.02 });
     const acc = val.y.length ? top1Of(softmaxScores(model, xv), val.y, classes) : 0;
     if (acc > bestAcc) {
       bestAcc = acc;

@@ -12,13 +12,14 @@ import { exportCommands } from './commands/export';
 import { wsodCommands } from './commands/wsod';
 import { wsodCompressCommands } from './commands/wsod-compress';
 import { partsCommands } from './commands/parts';
+import { actionCommands } from './commands/action';
 import { annotationCommands } from './commands/annotations';
 import { reportCommands } from './commands/report';
 import { formatEval } from './commands/eval-format';
 import type { EvalResult } from '../shared/api-eval';
 
 /** Commands of the capabilities beyond the engine core, one file per domain. */
-const extra: CliCommand[] = [...quantCommands, ...lowrankCommands, ...exportCommands, ...wsodCommands, ...wsodCompressCommands, ...partsCommands, ...annotationCommands, ...reportCommands];
+const extra: CliCommand[] = [...quantCommands, ...lowrankCommands, ...exportCommands, ...wsodCommands, ...wsodCompressCommands, ...partsCommands, ...actionCommands, ...annotationCommands, ...reportCommands];
 
 const USAGE = `usage: layerlens <command> [options]
 

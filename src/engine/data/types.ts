@@ -56,6 +56,9 @@ export interface DetectionImage {
   boxes?: Box[];
   /** how hard the image was made to be, where a generator recorded it (the cluttered-digit benchmark) */
   difficulty?: number;
+  /** the source's own file name and COCO image id, kept so that results files written by any tool match */
+  fileName?: string;
+  cocoId?: number;
 }
 /** @public a detection split; the VOC/COCO loaders and detection metrics take it */
 export interface DetectionSplit {
@@ -64,6 +67,8 @@ export interface DetectionSplit {
 }
 export interface DetectionDataset extends DatasetBase<DetectionSplit> {
   task: 'detection';
+  /** the source's COCO category id of each class (results files name classes by them); default i + 1 */
+  categoryIds?: number[];
 }
 
 /** One clip: `frames` frames of `shape`, one (fine) label. */

@@ -29,12 +29,12 @@ export function runDirOf(ref: string): string {
   return p.endsWith('wsod.json') ? resolve(p, '..') : resolve(p, '..', '..');
 }
 
-/** Annotations for a COCO results file of one split: ids 1..n in split order, categories 1..C. */
+/** Annotations for a COCO results file of one split: the source's COCO ids where it has them (else 1..n in split order), categories 1..C. */
 function splitAnnotations(images: readonly DetectionImage[], classNames: string[]): DetectionAnnotations {
   return {
     classNames,
     categoryIds: classNames.map((_, c) => c + 1),
-    images: images.map((im, i) => ({ id: im.id, fileName: `${im.id}.png`, width: im.width, height: im.height, labels: im.labels, boxes: im.boxes ?? [], cocoId: i + 1 })),
+    images: images.map((im, i) => ({ id: im.id, fileName: im.fileName ?? `${im.id}.png`, width: im.width, height: im.height, labels: im.labels, boxes: im.boxes ?? [], cocoId: im.cocoId ?? i + 1 })),
   };
 }
 

@@ -18,6 +18,8 @@ export type DetectionFormat = 'coco' | 'voc';
 
 export interface DetectionParts {
   classNames: string[];
+  /** COCO category id per class, where the source names them */
+  categoryIds?: number[];
   train: DetectionImage[];
   test: DetectionImage[];
 }
@@ -109,6 +111,8 @@ async function withPixels(images: AnnotatedImage[], imageDir: (im: AnnotatedImag
     if (px.width !== im.width || px.height !== im.height) throw new UserError(`image is ${px.width}×${px.height}, its annotation says ${im.width}×${im.height}`, file);
     const d: DetectionImage = { id: im.id, width: im.width, height: im.height, channels: px.channels, pixels: px.data, labels: im.labels, boxes: im.boxes };
     if (im.difficulty !== undefined) d.difficulty = im.difficulty;
+    d.fileName = im.fileName;
+    if (im.cocoId !== undefined) d.cocoId = im.cocoId;
     out.push(d);
   }
   return out;
@@ -131,6 +135,7 @@ async function readCoco(dir: string): Promise<DetectionParts> {
   const trainPart = trainFile.slice('instances_'.length, -'.json'.length);
   return {
     classNames: train.classNames,
+    categoryIds: train.categoryIds,
     train: await withPixels(train.images, () => imageDir(trainPart)),
     test: test ? await withPixels(test.images, () => imageDir('test')) : [],
   };

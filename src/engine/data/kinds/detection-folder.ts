@@ -33,7 +33,7 @@ export const detectionFolderKind: DatasetKind = {
   load: async (ref, opts) => {
     const dir = resolve(expandHome(ref));
     const parts = await readDetectionFolder(dir);
-    return detectionDataset({
+    const ds = detectionDataset({
       ref,
       name: basename(dir),
       classNames: parts.classNames,
@@ -43,5 +43,6 @@ export const detectionFolderKind: DatasetKind = {
       valFraction: opts.valFraction,
       valSeed: opts.valSeed,
     });
+    return parts.categoryIds ? { ...ds, categoryIds: parts.categoryIds } : ds;
   },
 };

@@ -148,6 +148,18 @@ export async function run(config: WsodTrainConfig, ctx: RunContext): Promise<Wso
   const key = runKey(config);
   const keepBest = config.keep === 'best-val';
 
+  // a folder holding another run's checkpoint is refused before anything in it is overwritten
+  const stateFile = join(out, CHECKPOINT, 'state.json');
+  if (existsSync(stateFile)) {
+    let other = true;
+    try {
+      other = (JSON.parse(readFileSync(stateFile, 'utf8')) as { key?: string }).key !== key;
+    } catch {
+      throw new UserError('checkpoint state is not valid JSON; delete the checkpoint folder to start over', stateFile);
+    }
+    if (other) throw new UserError('holds a checkpoint of a different wsod run; choose another --out folder', out);
+  }
+
   // 1. backbone (and the head's fc): pre-trained once per run folder, kept across resumes
   let backbone: tf.LayersModel;
   let fcInit: tf.Tensor[] | null = null;

@@ -60,7 +60,7 @@ describe('wsod-train', () => {
     const dets = JSON.parse(readFileSync(join(run.runDir, 'detections-test.json'), 'utf8')) as { image_id: number; category_id: number; bbox: number[]; score: number }[];
     expect(dets.length).toBeGreaterThan(0);
     expect(Object.keys(dets[0]).sort()).toEqual(['bbox', 'category_id', 'image_id', 'score']);
-  });
+  }, 60_000);
 
   it('ranks every (train image, positive class) pair with the rank at each stage', async () => {
     const r = JSON.parse(readFileSync(join(run.runDir, 'rankings.json'), 'utf8'));
@@ -80,7 +80,7 @@ describe('wsod-train', () => {
     // the method answers with the run's own ranking for its train split
     const viaMethod = await handlers['wsod.rankings']({ model: run.runDir, data, split: 'train' });
     expect(viaMethod).toEqual(r);
-  });
+  }, 60_000);
 
   it('resumes a cancelled run from its last epoch and ends where an uninterrupted run ends', async () => {
     const cfg = { ...base, out: join(root, 'resumed'), curriculum: true, masking: true, maskRegion: 'random', keep: 'best-val' };
@@ -93,6 +93,8 @@ describe('wsod-train', () => {
     };
     await expect(train(cfg, ctx)).rejects.toBeInstanceOf(CancelledError);
     expect(job('wsod-train').resumable!(job('wsod-train').parse(cfg))).toBe(true);
+    // another config in the same folder is refused, and leaves the folder as it was
+    await expect(train({ ...cfg, epochs: 4 })).rejects.toThrow(/checkpoint of a different wsod run/);
     const resumed = await train(cfg);
     const straight = await train({ ...cfg, out: join(root, 'straight') });
     expect(resumed.val).toEqual(straight.val);
@@ -128,7 +130,7 @@ describe('wsod-eval, wsod-detect, wsod.energy', () => {
     const q = (await j.run(j.parse({ model: join(copy, 'head', 'model.json'), data, split: 'val' }), plainContext())) as WsodEvalResult;
     expect(q.n).toBe(r.n);
     expect(Math.abs(q.mAP50 - r.mAP50)).toBeLessThan(0.3);
-  });
+  }, 60_000);
 
   it('detects on a plain image folder and writes COCO results', async () => {
     const dir = join(root, 'plain');
@@ -142,7 +144,7 @@ describe('wsod-eval, wsod-detect, wsod.energy', () => {
     const dets = JSON.parse(readFileSync(r.out, 'utf8')) as { image_id: number }[];
     expect(dets).toHaveLength(r.detections);
     expect(new Set(dets.map((d) => d.image_id))).toEqual(new Set([1, 2]));
-  });
+  }, 60_000);
 
   it('gives a normalised energy map with the top box of the class', async () => {
     const ds = await openDataset(data);
@@ -153,5 +155,5 @@ describe('wsod-eval, wsod-detect, wsod.energy', () => {
     expect(Math.max(...e.values)).toBeCloseTo(1, 6);
     expect(Math.min(...e.values)).toBeGreaterThanOrEqual(0);
     await expect(handlers['wsod.energy']({ model: run.runDir, data, image: 'nope', class: 0, split: 'train' })).rejects.toThrow(/no image "nope"/);
-  });
+  }, 60_000);
 });

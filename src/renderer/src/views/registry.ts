@@ -11,6 +11,7 @@ import SensitivityView from './SensitivityView.vue';
 import ReviewView from './ReviewView.vue';
 import DifficultyView from './DifficultyView.vue';
 import ResultsView from './ResultsView.vue';
+import PartsView from './PartsView.vue';
 
 export interface ViewEntry {
   view: string;
@@ -31,6 +32,7 @@ export const viewEntries: ViewEntry[] = [
   { view: 'train', label: 'Train / Evaluate', icon: '▶', component: TrainView },
   { view: 'review', label: 'Review', icon: '☑', component: ReviewView },
   { view: 'difficulty', label: 'Difficulty', icon: '◭', component: DifficultyView },
+  { view: 'parts', label: 'Parts', icon: '⌗', component: PartsView },
   { view: 'results', label: 'Results', icon: '◫', component: ResultsView },
   { view: 'jobs', label: 'Jobs', icon: '◷', component: JobsView },
 ];

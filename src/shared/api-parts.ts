@@ -79,7 +79,7 @@ export interface PartsScores {
   purity: number | null;
 }
 
-export interface PartsMiningSummary {
+interface PartsMiningSummary {
   purity: { spectral: number; kmeans: number; partSpectral: number; partKmeans: number } | null;
   detectors: number;
 }
@@ -128,9 +128,8 @@ const RespondRequest = z
     ...ValSplitOptions,
   })
   .strict();
-export type PartsRespondRequest = z.input<typeof RespondRequest>;
 
-export interface PartsResponseMap {
+interface PartsResponseMap {
   detector: number;
   class: number;
   /** row-major gridH × gridW: the best response of the regions covering each cell */

@@ -69,9 +69,9 @@ describe('Parts in Chromium (real engine, mined and trained detectors)', () => {
     await page.locator('[data-testid=confidence-chart] canvas').first().waitFor();
 
     const overlay = map.locator('[data-testid=heat-overlay]');
-    const before = await overlay.evaluate((c: any) => getComputedStyle(c).opacity);
+    const before = await overlay.evaluate((c: any) => c.style.opacity);
     await page.locator('[data-testid=overlay-opacity]').fill('0.9');
-    await expect.poll(() => overlay.evaluate((c: any) => getComputedStyle(c).opacity)).toBe('0.9');
+    await expect.poll(() => overlay.evaluate((c: any) => c.style.opacity)).toBe('0.9');
     expect(before).not.toBe('0.9');
     if (process.env.PARTS_SHOT) await page.screenshot({ path: process.env.PARTS_SHOT, fullPage: true });
     expect(studio.problems).toEqual([]);

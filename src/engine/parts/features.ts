@@ -13,7 +13,7 @@ import { INK_THRESHOLD } from '../data/detection/clutter';
 
 export type PixelImage = DetectionImage & { pixels: Uint8Array };
 
-export interface WindowSettings {
+interface WindowSettings {
   /** window sides in pixels */
   sizes: number[];
   /** slide step as a share of the side */
@@ -28,10 +28,10 @@ export interface WindowSettings {
  * Part-sized windows: a part's ink is about a fifth of a 64-px scene (11–15 px). Larger windows (24, 32) were tried
  * first: the exemplars then mixed part and body, and the most unusual seeds were nearly all 24-px windows.
  */
-export const PART_REGIONS: WindowSettings = { sizes: [12, 16, 20], step: 1 / 3, minInk: 0.04, count: 250 };
+const PART_REGIONS: WindowSettings = { sizes: [12, 16, 20], step: 1 / 3, minInk: 0.04, count: 250 };
 
 /** The windows of an image (deterministic), scanned by size then row then column. */
-export function windowsOf(pixels: ArrayLike<number>, width: number, height: number, channels: number, s: WindowSettings): PixelBox[] {
+function windowsOf(pixels: ArrayLike<number>, width: number, height: number, channels: number, s: WindowSettings): PixelBox[] {
   // integral image of ink
   const I = new Float64Array((width + 1) * (height + 1));
   for (let y = 0; y < height; y++) {
@@ -126,5 +126,3 @@ export function imageRegions(backbone: tf.LayersModel, images: readonly PixelIma
   return out;
 }
 
-export const regionDim = (spec: FeatureSpec, channels: number): number => spec.grid * spec.grid * channels;
-export const globalDim = (spec: FeatureSpec, channels: number): number => spec.globalGrid * spec.globalGrid * channels;

@@ -33,7 +33,7 @@ export interface MineSettings {
 
 export const DEFAULT_MINE: Omit<MineSettings, 'affinity' | 'seed'> = { seeds: 80, perImage: 2, candidates: 12, clusters: 8, patterns: 3, kappa: 6, neighbours: 8 };
 
-export interface SeedRef {
+interface SeedRef {
   /** index into the train images */
   image: number;
   box: PixelBox;
@@ -41,7 +41,7 @@ export interface SeedRef {
   hidden: string | null;
 }
 
-export interface MinedCluster {
+interface MinedCluster {
   members: number[];
   representativeness: number;
   discriminativeness: number;
@@ -108,7 +108,7 @@ function quantile(xs: readonly number[], q: number): number {
 }
 
 /** Representativeness and discriminativeness of one detector on positive and negative images. */
-export function scoreDetector(d: Linear, pos: readonly ImageRegions[], neg: readonly ImageRegions[], dim: number): { representativeness: number; discriminativeness: number } {
+function scoreDetector(d: Linear, pos: readonly ImageRegions[], neg: readonly ImageRegions[], dim: number): { representativeness: number; discriminativeness: number } {
   const p = pos.map((im) => imageResponse(d, im, dim).value);
   const n = neg.map((im) => imageResponse(d, im, dim).value);
   const tau = quantile(n, 0.9);

@@ -31,7 +31,7 @@ export interface PartsSettings {
   ridge: number;
 }
 
-export interface TrainedDetector extends PartDetector {
+interface TrainedDetector extends PartDetector {
   /** mining class and cluster index this detector grew from */
   cluster: number;
   trace: MilTrace | null;

@@ -41,7 +41,7 @@ export interface LinearClassifier {
   lambda: number;
 }
 
-export const LAMBDAS = [1e-3, 1e-2, 1e-1];
+const LAMBDAS = [1e-3, 1e-2, 1e-1];
 
 /** Trains on train rows for each λ and keeps the one with the best val top-1 (selection on val only). */
 export function fitClassifier(train: { x: Float32Array; y: number[] }, val: { x: Float32Array; y: number[] }, dim: number, classes: number): LinearClassifier {

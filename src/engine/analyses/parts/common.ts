@@ -81,7 +81,7 @@ export function scoreSplit(m: PartsModel, split: PartsScores['split'], images: r
   return { split, n: images.length, top1Global, top1Parts, top1Both, corloc, purity };
 }
 
-export const PATCH = 16;
+const PATCH = 16;
 
 /** A PATCH × PATCH grayscale crop of a box (nearest sample), base64. */
 export function patchOf(im: PixelImage, box: PixelBox): string {

@@ -25,12 +25,12 @@ export interface PartScenesConfig {
   seed: number;
 }
 
-export type PartKind = 'part' | 'body' | 'distractor';
+type PartKind = 'part' | 'body' | 'distractor';
 /** One hidden part box: what it is, and for a distinctive part its class. */
 export interface PartBox extends Box {
   kind: PartKind;
 }
-export interface PartSceneImage extends DetectionImage {
+interface PartSceneImage extends DetectionImage {
   pixels: Uint8Array;
   parts: PartBox[];
 }
@@ -50,7 +50,7 @@ const between = (rng: () => number, lo: number, hi: number): number => lo + rng(
 const overlaps = (a: Box, b: Box): boolean => Math.min(a.x2, b.x2) > Math.max(a.x1, b.x1) && Math.min(a.y2, b.y2) > Math.max(a.y1, b.y1);
 
 /** Source class roles: body = 0, distinctive parts = 1..C, distractors = the last three (never a part). */
-export function sourceRoles(classes: number): PartScenes['sourceClasses'] {
+function sourceRoles(classes: number): PartScenes['sourceClasses'] {
   if (classes < 2 || classes > 6) throw new Error(`part scenes take 2..6 classes, got ${classes}`);
   return { body: 0, parts: Array.from({ length: classes }, (_, c) => c + 1), distractors: [7, 8, 9] };
 }

@@ -58,8 +58,8 @@ const rows = values.rows ? values.rows.split(',') : Object.keys(ROWS);
 for (const r of rows) if (!ROWS[r]) throw new Error(`unknown row ${r} (have ${Object.keys(ROWS).join(', ')})`);
 const EXPERIMENT = 'wsod';
 const TABLE = 'ablation';
-/** seconds per run on this 2-core machine (native backend), before any record says better */
-const ESTIMATE_S = 150;
+/** wall seconds per run on this 2-core machine (native backend, ≈ 190 CPU s; 12–19 min when the machine is loaded), before any record says better */
+const ESTIMATE_S = 400;
 
 const key = (row: string, seed: number) => ({ experiment: EXPERIMENT, table: TABLE, row, seed });
 

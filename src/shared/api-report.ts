@@ -105,7 +105,7 @@ export interface PaperFigure {
   source: string;
 }
 
-/** A claim of the paper checked on this table: mean of `better` − mean of `than` on `key`. */
+/** A claim of the paper checked on this table: mean of `better` − mean of `than` on `key`, over the seeds both rows have. */
 export interface ClaimCheck {
   text: string;
   key: string;
@@ -141,6 +141,8 @@ export interface ReportTable {
 export interface ReportResult {
   recordsDir: string;
   tables: ReportTable[];
+  /** JSON files under the records folder that are not result records (no `schema` field): left out */
+  skipped: string[];
 }
 
 export interface ReportResponses {

@@ -9,6 +9,7 @@ const opts = freshPiniaPerTest();
 
 const report: ReportResult = {
   recordsDir: '/r',
+  skipped: [],
   tables: [
     {
       name: 'mlq-lenet',
@@ -80,10 +81,11 @@ describe('ResultsView', () => {
   });
 
   it('says what to do when there are no records, and shows an engine error as it is', async () => {
-    setApi(fakeClient({ 'report.tables': () => ({ recordsDir: '/r', tables: [] }) }).client);
+    setApi(fakeClient({ 'report.tables': () => ({ recordsDir: '/r', tables: [], skipped: ['/r/parts/x.json'] }) }).client);
     const w = mount(ResultsView, opts());
     await flushPromises();
     expect(w.find('[data-testid=empty]').text()).toContain('ablations.ts');
+    expect(w.find('[data-testid=results-skipped]').text()).toContain('1 JSON file');
     const bad = fakeClient({ 'report.tables': () => Promise.reject(new Error('/r/x.json: not a result record: seed: Required')) });
     setApi(bad.client);
     await w.find('[data-testid=results-records]').setValue('/elsewhere/results');

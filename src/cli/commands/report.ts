@@ -23,6 +23,7 @@ const report: CliCommand = {
             seeds: t.seeds,
           })),
           changed,
+          skipped: r.skipped,
         }),
       );
     } else {
@@ -34,6 +35,7 @@ const report: CliCommand = {
           out(`  ${row.row.padEnd(48)} ${c ? `${first.label} ${formatFigure(c.mean, first.format, c.n > 1 ? c.std : undefined)}` : ''} (n ${row.seeds.length})`);
         }
       }
+      if (r.skipped.length) out(`left out ${r.skipped.length} JSON file(s) that are not result records (no "schema" field), e.g. ${r.skipped[0]}`);
       out(check ? (changed.length ? `stale: ${changed.join(', ')}` : 'docs/results is up to date') : `${changed.length} file(s) written`);
     }
     if (check && changed.length) process.exitCode = 1;

@@ -64,14 +64,20 @@ export function hasRecord(recordsDir: string, key: Pick<ResultRecord, 'experimen
   return existsSync(recordFile(recordsDir, recordName(key)));
 }
 
-/** Parse one record file; any problem is one line naming the file. */
-export function readRecord(file: string): ResultRecord {
-  let raw: unknown;
+function readJson(file: string): unknown {
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new UserError(e instanceof SyntaxError ? `not valid JSON (${e.message})` : `cannot read (${(e as Error).message})`, file);
   }
+}
+
+/** Parse one record file; any problem is one line naming the file. */
+export function readRecord(file: string): ResultRecord {
+  return parseRecord(readJson(file), file);
+}
+
+function parseRecord(raw: unknown, file: string): ResultRecord {
   const parsed = ResultRecord.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -96,8 +102,12 @@ function jsonFiles(dir: string): string[] {
   return out;
 }
 
-/** Every record under the folder (sorted by name), the headline files through their adapter. */
-export function readRecords(recordsDir: string): NamedRecord[] {
+/**
+ * Every record under the folder (sorted by name), the headline files through their adapter. A JSON file with no
+ * top-level `schema` field is another kind of result (other experiments keep theirs under results/ too): it is
+ * skipped and its path pushed to `skipped`; a file that says it is a record but is not one is an error.
+ */
+export function readRecords(recordsDir: string, skipped: string[] = []): NamedRecord[] {
   const root = resolve(recordsDir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new UserError('no such records folder', root);
   const out: NamedRecord[] = [];
@@ -109,7 +119,12 @@ export function readRecords(recordsDir: string): NamedRecord[] {
       continue;
     }
     for (const file of jsonFiles(dir)) {
-      out.push({ name: relative(root, file).replace(/\.json$/, '').split(sep).join('/'), file, record: readRecord(file) });
+      const raw = readJson(file);
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || !('schema' in raw)) {
+        skipped.push(file);
+        continue;
+      }
+      out.push({ name: relative(root, file).replace(/\.json$/, '').split(sep).join('/'), file, record: parseRecord(raw, file) });
     }
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));

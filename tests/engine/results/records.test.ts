@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +58,16 @@ describe('result records', () => {
     }
     expect(message.startsWith(`${file}: not valid JSON`)).toBe(true);
     expect(message.includes('\n')).toBe(false);
+  });
+
+  it('leaves out JSON that is not a record (no schema field), and says which', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'll-records-'));
+    writeRecord(dir, input(1, 0.9));
+    mkdirSync(join(dir, 'parts'));
+    writeFileSync(join(dir, 'parts', 'other.json'), JSON.stringify({ row: 'cls', seed: 1 }));
+    const skipped: string[] = [];
+    expect(readRecords(dir, skipped).map((r) => r.name)).toEqual(['ablation-lenet/mlq-lenet/mlq-ternary-all-layers-at-once.s1']);
+    expect(skipped).toEqual([join(dir, 'parts', 'other.json')]);
   });
 
   it('reads the headline results through the adapter and skips the bench folder', () => {

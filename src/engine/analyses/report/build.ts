@@ -37,8 +37,17 @@ function claimCheck(spec: NonNullable<ReturnType<typeof specFor>>['claims'][numb
   const a = typeof spec.a === 'string' ? spec.a : spec.a(rows);
   const b = typeof spec.b === 'string' ? spec.b : spec.b(rows);
   const keyB = spec.keyB ?? spec.key;
+  // only the seeds both rows have: a row still missing a seed does not shift the comparison
+  const seedsOf = (row: string | undefined) => new Set((row === undefined ? [] : (byRow.get(row) ?? [])).map((r) => r.seed));
+  const sa0 = seedsOf(a);
+  const common = new Set([...seedsOf(b)].filter((x) => sa0.has(x)));
   const pick = (row: string | undefined, key: string) =>
-    row === undefined ? [] : (byRow.get(row) ?? []).map((r) => valueOf(r, key)).filter((v): v is number => v !== undefined);
+    row === undefined
+      ? []
+      : (byRow.get(row) ?? [])
+          .filter((r) => common.has(r.seed))
+          .map((r) => valueOf(r, key))
+          .filter((v): v is number => v !== undefined);
   const xa = pick(a, spec.key);
   const xb = pick(b, keyB);
   const base = { text: spec.text, key: spec.key === keyB ? spec.key : `${spec.key} vs ${keyB}`, better: a ?? '—', than: b ?? '—' };
@@ -89,7 +98,7 @@ function buildTable(name: string, records: NamedRecord[]): ReportTable {
 }
 
 /** Every table of the records, sorted by name. */
-export function buildReport(records: NamedRecord[], recordsDir: string): ReportResult {
+export function buildReport(records: NamedRecord[], recordsDir: string): Omit<ReportResult, 'skipped'> {
   const byTable = new Map<string, NamedRecord[]>();
   for (const r of records) byTable.set(r.record.table, [...(byTable.get(r.record.table) ?? []), r]);
   return { recordsDir, tables: [...byTable.keys()].sort().map((t) => buildTable(t, byTable.get(t)!)) };

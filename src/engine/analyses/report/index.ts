@@ -7,7 +7,8 @@ import { writeReport } from './markdown';
 
 export function report(recordsDir: string): ReportResult {
   const dir = resolve(recordsDir);
-  return buildReport(readRecords(dir), dir);
+  const skipped: string[] = [];
+  return { ...buildReport(readRecords(dir, skipped), dir), skipped };
 }
 
 /** Regenerate docs/results/ from the records; with check, write nothing and return what would change. */

@@ -23,6 +23,8 @@ export const usePartsStore = defineStore('parts', {
     lo: 0,
     hi: 4,
     response: null as PartsResponses | null,
+    /** once the user moves a range slider, new maps keep the range; until then it follows each map (0 → its best z) */
+    rangeTouched: false,
     responseError: null as string | null,
   }),
   actions: {
@@ -56,7 +58,13 @@ export const usePartsStore = defineStore('parts', {
       this.responseError = null;
       try {
         const r = await api().call('parts.respond', { model: this.model, image: this.image, data: this.data || this.run.data, split: 'test', detectors: [this.detector] });
-        if (mine === respondSeq) this.response = markRaw(r);
+        if (mine !== respondSeq) return;
+        this.response = markRaw(r);
+        const best = r.maps[0]?.max ?? 1;
+        if (!this.rangeTouched) {
+          this.lo = 0;
+          this.hi = Math.max(0.5, Math.ceil(best * 2) / 2);
+        }
       } catch (e) {
         if (mine === respondSeq) this.responseError = firstLine(e);
       }

@@ -40,9 +40,10 @@ mkdirSync(records, { recursive: true });
 const DATA = { images: 400, testImages: 200, classes: 4, size: 64 };
 const recordFile = (row: string, seed: number) => join(records, `${row}-seed${seed}.json`);
 const todo = seeds.flatMap((s) => rows.map((r) => [r, s] as const)).filter(([r, s]) => !existsSync(recordFile(r, s)));
-// measured on this machine (2 shared cores): ~110 s pre-training per seed, ~150 s per row
+// measured on this machine (2 cores shared with 4 other agents, 3 seeds in parallel at nice 19, 2026-12-01):
+// ~590 s pre-training per seed, ~680 s per row (alone on a quiet core: ~110 s and ~170 s)
 const pretrains = new Set(todo.map(([, s]) => s)).size;
-console.log(`${todo.length} runs to do (${seeds.length} seeds × ${rows.length} rows, ${seeds.length * rows.length - todo.length} recorded); expected wall ≈ ${Math.round((pretrains * 110 + todo.length * 150) / 60)} min`);
+console.log(`${todo.length} runs to do (${seeds.length} seeds × ${rows.length} rows, ${seeds.length * rows.length - todo.length} recorded); expected wall ≈ ${Math.round((pretrains * 590 + todo.length * 680) / 60)} min on the shared machine (≈ ${Math.round((pretrains * 110 + todo.length * 170) / 60)} min alone)`);
 
 for (const [row, seed] of todo) {
   const dataDir = join(work, `data-seed${seed}`);

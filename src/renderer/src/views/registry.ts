@@ -12,6 +12,7 @@ import ReviewView from './ReviewView.vue';
 import DifficultyView from './DifficultyView.vue';
 import ResultsView from './ResultsView.vue';
 import PartsView from './PartsView.vue';
+import ActionView from './ActionView.vue';
 
 export interface ViewEntry {
   view: string;
@@ -33,6 +34,7 @@ export const viewEntries: ViewEntry[] = [
   { view: 'review', label: 'Review', icon: '☑', component: ReviewView },
   { view: 'difficulty', label: 'Difficulty', icon: '◭', component: DifficultyView },
   { view: 'parts', label: 'Parts', icon: '⌗', component: PartsView },
+  { view: 'action', label: 'Action', icon: '⏵', component: ActionView },
   { view: 'results', label: 'Results', icon: '◫', component: ResultsView },
   { view: 'jobs', label: 'Jobs', icon: '◷', component: JobsView },
 ];

@@ -106,7 +106,10 @@ export function trainLogistic(set: WeightedSet, dim: number, init: Linear, o: { 
   const n = set.y.length;
   let posSum = 0;
   let negSum = 0;
-  for (let i = 0; i < n; i++) (set.y[i] > 0 ? (posSum += set.c[i]) : (negSum += set.c[i]));
+  for (let i = 0; i < n; i++) {
+    if (set.y[i] > 0) posSum += set.c[i];
+    else negSum += set.c[i];
+  }
   const scale = new Float32Array(n);
   for (let i = 0; i < n; i++) scale[i] = set.y[i] > 0 ? (posSum ? 0.5 / posSum : 0) : negSum ? 0.5 / negSum : 0;
   const w = Float32Array.from(init.w);

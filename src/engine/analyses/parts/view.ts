@@ -119,8 +119,9 @@ export async function respond(req: RespondReq): Promise<PartsResponses> {
     const min = z.length ? Math.min(...z) : 0;
     const values = new Array<number>(gridW * gridH).fill(min);
     boxes.forEach((b, r) => {
-      for (let gy = Math.floor(b.y1 / CELL); gy < Math.min(gridH, Math.ceil(b.y2 / CELL)); gy++)
+      for (let gy = Math.floor(b.y1 / CELL); gy < Math.min(gridH, Math.ceil(b.y2 / CELL)); gy++) {
         for (let gx = Math.floor(b.x1 / CELL); gx < Math.min(gridW, Math.ceil(b.x2 / CELL)); gx++) if (z[r] > values[gy * gridW + gx]) values[gy * gridW + gx] = z[r];
+      }
     });
     const order = z.map((v, r) => [v, r] as const).sort((a, b) => b[0] - a[0]);
     const top: { box: (typeof boxes)[number]; score: number }[] = [];

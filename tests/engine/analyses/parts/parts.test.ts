@@ -50,7 +50,10 @@ describe('parts data → train → eval / respond / view', () => {
     const r = await train.run(cfg, plainContext());
     expect(r.mining.detectors).toBe(2);
     for (const s of [r.val, r.test]) {
-      for (const k of ['top1Global', 'top1Parts', 'top1Both', 'corloc'] as const) expect(s[k]).toBeGreaterThanOrEqual(0), expect(s[k]).toBeLessThanOrEqual(1);
+      for (const k of ['top1Global', 'top1Parts', 'top1Both', 'corloc'] as const) {
+        expect(s[k]).toBeGreaterThanOrEqual(0);
+        expect(s[k]).toBeLessThanOrEqual(1);
+      }
       expect(s.purity).not.toBeNull();
     }
     expect(r.splits).toMatchObject({ nTrain: 18, nVal: 6, nTest: 10 });

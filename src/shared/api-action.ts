@@ -64,8 +64,8 @@ export interface ActionImportResult {
   classes: string[];
 }
 
-export const ActionFusion = z.enum(['async', 'sync']);
-export const ActionLevels = z.enum(['coarse-to-fine', 'fine']);
+const ActionFusion = z.enum(['async', 'sync']);
+const ActionLevels = z.enum(['coarse-to-fine', 'fine']);
 
 /** `layerlens action train`: the two streams and the fusion unit, end to end; the best val epoch is kept. */
 export const ActionTrainConfig = z

@@ -11,7 +11,7 @@ import { opencv } from '../data/video/opencv';
 /** pixels per int8 step of the cached flow (±12.7 px range) */
 export const FLOW_STEP = 0.1;
 /** Farnebäck settings for small frames: pyramid scale, levels, window, iterations, polyN, polySigma */
-export const FARNEBACK = { pyrScale: 0.5, levels: 2, winsize: 7, iterations: 3, polyN: 5, polySigma: 1.1 } as const;
+const FARNEBACK = { pyrScale: 0.5, levels: 2, winsize: 7, iterations: 3, polyN: 5, polySigma: 1.1 } as const;
 /** cache folder inside a frame folder; the name changes when the settings above do */
 export const FLOW_CACHE_DIR = '.flow-farneback-v1';
 

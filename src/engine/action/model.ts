@@ -8,7 +8,7 @@
 import * as tf from '../backend/tf';
 import { makeRng } from '../core/random';
 
-export type Levels = 'coarse-to-fine' | 'fine';
+type Levels = 'coarse-to-fine' | 'fine';
 
 export interface ActionArch {
   /** frames per clip the network reads (clips are resampled to it) */

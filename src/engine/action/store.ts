@@ -10,8 +10,8 @@ import { concatArrays } from '../core/arrays';
 import { UserError } from '../core/errors';
 import { buildActionModel, modelVariables, type ActionArch, type ActionModel } from './model';
 
-export const META_FILE = 'action.json';
-export const WEIGHTS_FILE = 'weights.bin';
+const META_FILE = 'action.json';
+const WEIGHTS_FILE = 'weights.bin';
 
 export interface ActionMeta {
   version: 1;

@@ -13,7 +13,7 @@ import { forward, modelVariables, type ActionModel } from './model';
 /** flow divided by this (pixels) before it enters the motion stream */
 const FLOW_SCALE_PX = 2;
 /** weight of each stream's per-level losses beside the fused loss (the paper's α_g, unstated there) */
-export const STREAM_LOSS_WEIGHT = 0.5;
+const STREAM_LOSS_WEIGHT = 0.5;
 
 export interface ClipInput {
   clip: Clip;
@@ -24,7 +24,7 @@ export interface ClipInput {
 const frameAt = (t: number, T: number, frames: number) => (frames === T ? t : Math.round((t * (frames - 1)) / Math.max(1, T - 1)));
 
 /** RGB [B·T, H, W, C] in [0,1] and flow stacks [B·T, H, W, 2S] of a batch of clips. */
-export function batchTensors(m: ActionModel, items: readonly ClipInput[]): { rgb: tf.Tensor4D; flow: tf.Tensor4D } {
+function batchTensors(m: ActionModel, items: readonly ClipInput[]): { rgb: tf.Tensor4D; flow: tf.Tensor4D } {
   const { frames: T, height: H, width: W, rgbChannels: C, flowStack: S } = m.arch;
   const B = items.length;
   const rgb = new Float32Array(B * T * H * W * C);

@@ -11,7 +11,7 @@ import { makeRng } from '../../core/random';
 import type { ClassificationDataset } from '../types';
 import { opencv } from './opencv';
 
-export const MOTION_FAMILIES = ['translate', 'rotate', 'zoom'] as const;
+const MOTION_FAMILIES = ['translate', 'rotate', 'zoom'] as const;
 /** pattern → its family and per-frame step (px, degrees or scale factor) */
 const PATTERNS = [
   { name: 'translate-left', family: 0, dx: -2, angle: 0, zoom: 1 },
@@ -54,7 +54,7 @@ export interface ActionClipTruth {
   motionAt: number;
 }
 
-export interface GeneratedClip extends ActionClipTruth {
+interface GeneratedClip extends ActionClipTruth {
   /** frames × size × size gray bytes */
   pixels: Uint8Array;
 }
@@ -70,7 +70,7 @@ export interface GeneratedActions {
 }
 
 /** Fine class names: pattern × object, pattern-major so a family's classes sit together. */
-export function actionClassNames(): { classNames: string[]; coarseNames: string[]; coarseOf: number[] } {
+function actionClassNames(): { classNames: string[]; coarseNames: string[]; coarseOf: number[] } {
   const classNames: string[] = [];
   const coarseOf: number[] = [];
   for (const p of PATTERNS) {

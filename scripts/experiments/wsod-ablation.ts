@@ -1,6 +1,6 @@
 /**
  * The Zigzag ablation of issue 11: all-at-once, curriculum only, masking only, both — the same total epochs —
- * over seeds, on the cluttered-digit benchmark; one result record per run (results/wsod/ablation/<row>.s<seed>.json).
+ * over seeds, on the cluttered-digit benchmark; one result record per run (results/wsod/zigzag/<row>.s<seed>.json).
  *
  *   node --import tsx scripts/experiments/wsod-ablation.ts [--seeds 1,2,3] [--rows all-at-once,both]
  *        [--bench DIR] [--runs DIR] [--records DIR] [--set key=value ...] [--plan]
@@ -57,7 +57,7 @@ const ROWS: Record<string, { curriculum: boolean; masking: boolean }> = {
 const rows = values.rows ? values.rows.split(',') : Object.keys(ROWS);
 for (const r of rows) if (!ROWS[r]) throw new Error(`unknown row ${r} (have ${Object.keys(ROWS).join(', ')})`);
 const EXPERIMENT = 'wsod';
-const TABLE = 'ablation';
+const TABLE = 'zigzag';
 /** wall seconds per run on this 2-core machine (native backend, ≈ 190 CPU s; 12–19 min when the machine is loaded), before any record says better */
 const ESTIMATE_S = 400;
 

@@ -161,7 +161,7 @@ describe('image folder', () => {
   });
 
   it('rejects unknown refs and missing folders', async () => {
-    await expectUserError(loadDataset('foo'), 'unknown dataset "foo": expected mnist, fashion-mnist, a COCO or VOC detection folder or an image folder path');
+    await expectUserError(loadDataset('foo'), 'unknown dataset "foo": expected mnist, fashion-mnist, a COCO or VOC detection folder, a frame folder of clips (<Class>/<clip>/<frame>.png) or an image folder path');
     const missing = join(root, 'nope');
     const err = await expectUserError(loadDataset(missing), missing, 'not found');
     expect(err.file).toBe(missing);

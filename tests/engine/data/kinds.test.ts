@@ -58,13 +58,13 @@ describe('dataset-kind registry', () => {
       expect(err).toBeInstanceOf(UserError);
       expect((err as Error).message).toBe('train needs a classification dataset; mem:toy is a detection dataset');
       // the unknown-dataset message lists every kind
-      await expect(openDataset('nothing')).rejects.toThrow('unknown dataset "nothing": expected mnist, fashion-mnist, a COCO or VOC detection folder, mem:<name> or an image folder path');
+      await expect(openDataset('nothing')).rejects.toThrow('unknown dataset "nothing": expected mnist, fashion-mnist, a COCO or VOC detection folder, a frame folder of clips (<Class>/<clip>/<frame>.png), mem:<name> or an image folder path');
     } finally {
       remove();
       forgetLoadedDatasets();
     }
     expect(findDatasetKind('mem:toy')).toBeUndefined();
-    await expect(openDataset('nothing')).rejects.toThrow('unknown dataset "nothing": expected mnist, fashion-mnist, a COCO or VOC detection folder or an image folder path');
+    await expect(openDataset('nothing')).rejects.toThrow('unknown dataset "nothing": expected mnist, fashion-mnist, a COCO or VOC detection folder, a frame folder of clips (<Class>/<clip>/<frame>.png) or an image folder path');
   });
 });
 

@@ -28,3 +28,6 @@ export function formatTime(ms: number): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
+
+/** The first line of a thrown error: what a store shows the user (hosts already send one line; this guards the rest). */
+export const firstLine = (e: unknown): string => (e as Error).message.split('\n')[0];

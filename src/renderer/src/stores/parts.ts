@@ -2,8 +2,8 @@ import { defineStore } from 'pinia';
 import { markRaw } from 'vue';
 import type { PartsResponses, PartsRunView } from '@shared/api-parts';
 import { api } from '../api';
+import { firstLine } from '../format';
 
-const firstLine = (e: unknown) => (e as Error).message.split('\n')[0];
 let seq = 0;
 let respondSeq = 0;
 

@@ -3,12 +3,12 @@ import { markRaw } from 'vue';
 import type { GroundTruthBox, ReviewBox, ReviewEdit, ReviewMetrics, ReviewSet } from '@shared/api-review';
 import type { Rect } from '@shared/api-wsod';
 import { api } from '../api';
+import { firstLine } from '../format';
 import { precompute, type Precomputed } from '../views/review/match';
 import { applyFilter, defaultFilter, type FilterResult, type ReviewFilter } from '../views/review/filter';
 import { commitRedo, commitUndo, emptyStack, peekRedo, peekUndo, record, stateOf, type BoxState } from '../views/review/undo';
 
 const LAST_SET = 'layerlens.review.set';
-const firstLine = (e: unknown) => (e as Error).message.split('\n')[0];
 let drawSeq = 0;
 let loadSeq = 0;
 

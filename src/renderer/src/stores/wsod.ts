@@ -2,8 +2,8 @@ import { defineStore } from 'pinia';
 import { markRaw } from 'vue';
 import type { EnergyMap, WsodRankings } from '@shared/api-wsod';
 import { api } from '../api';
+import { firstLine } from '../format';
 
-const firstLine = (e: unknown) => (e as Error).message.split('\n')[0];
 let seq = 0;
 
 export type DifficultySplit = 'train' | 'val' | 'test';

@@ -3,6 +3,7 @@ import type { AccuracyResult, LayerSpectrum, LowrankConfig, LowrankLive, Lowrank
 import type { JobRecord } from '@shared/api';
 import { budgetRanks } from '@shared/rank-budget';
 import { api } from '../api';
+import { firstLine } from '../format';
 import { isActive, useJobsStore } from './jobs';
 
 let seq = 0;
@@ -83,7 +84,7 @@ export const useLowrankStore = defineStore('lowrank', {
       } catch (e) {
         if (mine === seq) {
           this.spectrum = null;
-          this.error = (e as Error).message.split('\n')[0];
+          this.error = firstLine(e);
         }
       } finally {
         if (mine === seq) this.loading = false;
@@ -119,7 +120,7 @@ export const useLowrankStore = defineStore('lowrank', {
         this.accuracy = await api().call('lowrank.accuracy', { model: this.ref, data, scheme: this.scheme, ranks, limit });
         this.accuracyFor = JSON.stringify(ranks);
       } catch (e) {
-        this.accuracyError = (e as Error).message.split('\n')[0];
+        this.accuracyError = firstLine(e);
       } finally {
         this.accuracyLoading = false;
       }
@@ -131,7 +132,7 @@ export const useLowrankStore = defineStore('lowrank', {
         this.runId = await useJobsStore().start({ kind: 'lowrank', config });
         this.watch();
       } catch (e) {
-        this.runError = (e as Error).message.split('\n')[0];
+        this.runError = firstLine(e);
       }
     },
     /** Poll the run's live file while it runs (job events carry scalars only; spectra are arrays). */

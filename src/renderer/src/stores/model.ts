@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import type { InspectResult, LayerInfo } from '@shared/api';
 import { api } from '../api';
+import { firstLine } from '../format';
 
 export type SortKey = 'index' | 'name' | 'kind' | 'params' | 'flops' | 'min' | 'max' | 'mean' | 'std' | 'sparsity';
 
@@ -74,7 +75,7 @@ export const useModelStore = defineStore('model', {
         const big = [...result.layers].sort((a, b) => b.params - a.params)[0];
         this.selected = big?.name ?? null;
       } catch (e) {
-        if (mine === seq) this.error = (e as Error).message.split('\n')[0];
+        if (mine === seq) this.error = firstLine(e);
       } finally {
         if (mine === seq) this.loading = false;
       }

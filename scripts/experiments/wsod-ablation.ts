@@ -3,13 +3,15 @@
  * over seeds, on the cluttered-digit benchmark; one result record per run (results/wsod/zigzag/<row>.s<seed>.json).
  *
  *   node --import tsx scripts/experiments/wsod-ablation.ts [--seeds 1,2,3] [--rows all-at-once,both]
- *        [--bench DIR] [--runs DIR] [--records DIR] [--set key=value ...] [--plan]
+ *        [--bench DIR] [--runs DIR] [--records DIR] [--set key=value ...] [--table NAME] [--label NAME] [--plan]
  *
  * The benchmark is generated once (the `wsod data` defaults, seed 1) into --bench if it is missing. Each run's
  * folder (--runs) keeps its checkpoints, so a killed run resumes; a row × seed whose record exists is skipped.
  * The expected wall time is printed first (from records already written, else an estimate); a mean ± std table of
  * val and test mAP@0.5 and CorLoc (and mEAS's Spearman correlation with the top box's IoU) is printed at the end.
  * Settings are chosen on val; test is what is reported. `--set` overrides any WsodTrainConfig field for every row.
+ * `--table` / `--label` file the records under another table and row name (a val-only sweep of one row's knobs:
+ * `--rows both --set stage0Share=0.5 --table zigzag-sweep --label "both, stage0Share 0.5"`; one row at a time).
  * Run it with `nice -n 19` on a shared machine.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -34,6 +36,8 @@ const { values } = parseArgs({
     runs: { type: 'string' },
     records: { type: 'string' },
     set: { type: 'string', multiple: true },
+    table: { type: 'string', default: 'zigzag' },
+    label: { type: 'string' },
     plan: { type: 'boolean' },
   },
 });
@@ -56,12 +60,14 @@ const ROWS: Record<string, { curriculum: boolean; masking: boolean }> = {
 };
 const rows = values.rows ? values.rows.split(',') : Object.keys(ROWS);
 for (const r of rows) if (!ROWS[r]) throw new Error(`unknown row ${r} (have ${Object.keys(ROWS).join(', ')})`);
+if (values.label !== undefined && rows.length !== 1) throw new Error('--label names one row: pass exactly one --rows');
 const EXPERIMENT = 'wsod';
-const TABLE = 'zigzag';
+const TABLE = values.table!;
+const rowName = (row: string) => values.label ?? row;
 /** wall seconds per run on this 2-core machine (native backend, ≈ 190 CPU s; 12–19 min when the machine is loaded), before any record says better */
 const ESTIMATE_S = 400;
 
-const key = (row: string, seed: number) => ({ experiment: EXPERIMENT, table: TABLE, row, seed });
+const key = (row: string, seed: number) => ({ experiment: EXPERIMENT, table: TABLE, row: rowName(row), seed });
 
 function planSeconds(todo: number): number {
   const done = rows.flatMap((r) => seeds.filter((s) => hasRecord(recordsDir, key(r, s))).map((s) => readRecord(recordFile(recordsDir, recordName(key(r, s))))));
@@ -107,7 +113,7 @@ function table(): void {
   for (const row of rows) {
     const recs = seeds.filter((s) => hasRecord(recordsDir, key(row, s))).map((s) => readRecord(recordFile(recordsDir, recordName(key(row, s)))));
     if (!recs.length) continue;
-    console.log(`${row.padEnd(12)} ${String(recs.length).padEnd(6)} ${cols.map(([, f]) => fmt(recs.map(f)).padEnd(14)).join(' ')}`);
+    console.log(`${rowName(row).padEnd(12)} ${String(recs.length).padEnd(6)} ${cols.map(([, f]) => fmt(recs.map(f)).padEnd(14)).join(' ')}`);
   }
   console.log('(percent; mean ± sample std over seeds; ρ in percent too)');
 }
@@ -124,7 +130,7 @@ async function main(): Promise<void> {
   mkdirSync(runsDir, { recursive: true });
   for (const { row, seed } of todo) {
     const t0 = Date.now();
-    const cfg = WsodTrainConfig.parse({ data: bench, out: join(runsDir, `${row}-s${seed}`), seed, ...ROWS[row], ...overrides });
+    const cfg = WsodTrainConfig.parse({ data: bench, out: join(runsDir, `${rowName(row).replace(/[^\w.=-]+/g, '_')}-s${seed}`), seed, ...ROWS[row], ...overrides });
     if (existsSync(join(cfg.out!, 'checkpoint'))) console.log(`  ${row} s${seed}: resuming`);
     const r = await train.run(cfg, plainContext());
     const name = writeRecord(recordsDir, toRecord(row, seed, r));

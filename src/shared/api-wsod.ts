@@ -88,6 +88,8 @@ export const WsodTrainConfig = z
     pretrainSource: z.enum(['mnist', 'fashion-mnist']).optional(),
     /** share of the epochs a curriculum spends on its initial all-image localiser (default 0.25) */
     stage0Share: z.number().min(0).max(1).optional(),
+    /** how curriculum stages 1..K share the rest: equal epochs each (default), or equal image passes ('images') */
+    stageBudget: z.enum(['epochs', 'images']).optional(),
     /** OICR refinement streams (default 2) */
     refineStages: z.number().int().min(0).max(4).optional(),
     /** RoI grid side (default 4) */

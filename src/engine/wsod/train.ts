@@ -31,6 +31,12 @@ export interface HeadTrainSettings {
   seed: number;
   /** share of the epochs a curriculum spends on its initial all-image (stage 0) localiser */
   stage0Share: number;
+  /**
+   * how stages 1..K share the epochs after stage 0: 'epochs' — equal epochs each, so the early (smaller) stages
+   * make fewer updates and the curriculum fewer than all-at-once; 'images' — equal image passes each (a stage on
+   * half the images runs twice the epochs), so the curriculum makes as many updates as all-at-once
+   */
+  stageBudget: 'epochs' | 'images';
   /** energy maps are computed on this many cells per side */
   energyGrid: number;
   taus: readonly number[];
@@ -86,6 +92,15 @@ export function schedule(s: Pick<HeadTrainSettings, 'epochs' | 'curriculum' | 'g
     phases.push({ stage: k, epochs: e });
   }
   return phases.filter((p) => p.epochs > 0);
+}
+
+/**
+ * Epochs a curriculum stage runs on its members: the planned epochs ('epochs'), or as many as give the same image
+ * passes as the planned epochs over every image ('images'; at least 1).
+ */
+export function stageEpochs(planned: number, members: number, total: number, budget: HeadTrainSettings['stageBudget']): number {
+  if (budget === 'epochs' || members >= total || members === 0) return planned;
+  return Math.max(1, Math.round((planned * total) / members));
 }
 
 /** Training state a checkpoint keeps beside the head's weights. */
@@ -158,9 +173,11 @@ export async function trainHead(det: Detector, images: readonly PixelImage[], s:
   const bs = s.batchSize;
   let done = 0;
   for (let p = 0; p < phases.length; p++) {
-    const { stage, epochs } = phases[p];
-    if (st.epoch >= done + epochs) {
-      done += epochs;
+    const { stage, epochs: planned } = phases[p];
+    // a stage is recorded when its last epoch ends (before that epoch's checkpoint), so a resume skips it whole
+    const finished = st.stages.find((x) => x.stage === stage);
+    if (finished) {
+      done += finished.epochs;
       continue;
     }
     // the ranking a curriculum stage needs: after stage 0 always; later stages only when re-ranking
@@ -172,6 +189,10 @@ export async function trainHead(det: Detector, images: readonly PixelImage[], s:
     }
     const allowed = (i: number, c: number) => stage === 0 || (st.groups[pairKey(i, c)] ?? Infinity) < stage;
     const members = images.map((_, i) => i).filter((i) => stage === 0 || images[i].labels.some((c) => allowed(i, c)));
+    const epochs = stageEpochs(planned, members.length, images.length, s.stageBudget);
+    // progress over the schedule's planned epochs (an 'images' budget runs more, shorter ones, their count known stage by stage)
+    const progress = (global: number) => Math.min(1, global / s.epochs);
+    const of = s.stageBudget === 'epochs' ? `/${s.epochs}` : '';
     for (let epoch = st.epoch - done; epoch < epochs; epoch++) {
       const global = done + epoch;
       const order = seededPermutation(members.length, s.seed * 7919 + global);
@@ -184,7 +205,7 @@ export async function trainHead(det: Detector, images: readonly PixelImage[], s:
         lossSum += step(det, images, io.maps, idx, allowed, s, rng, opt, vars, C, K);
         steps++;
         if (steps % 10 === 0) {
-          io.report((global + b / members.length) / s.epochs, `stage ${stage}, epoch ${global + 1}/${s.epochs}`, { loss: lossSum / steps });
+          io.report(progress(global + b / members.length), `stage ${stage}, epoch ${global + 1}${of}`, { loss: lossSum / steps });
           await new Promise((r) => setImmediate(r));
         }
       }
@@ -193,7 +214,7 @@ export async function trainHead(det: Detector, images: readonly PixelImage[], s:
       st.history.push({ epoch: global + 1, stage, loss: lossSum / Math.max(1, steps), valMAP50: val.mAP50, valCorloc: val.corloc });
       if (epoch === epochs - 1) st.stages.push({ stage, images: members.length, epochs, valMAP50: val.mAP50, valCorloc: val.corloc });
       await io.checkpoint(st, opt);
-      io.report(st.epoch / s.epochs, `stage ${stage}, epoch ${st.epoch}/${s.epochs} done`, { loss: lossSum / Math.max(1, steps), valMAP50: val.mAP50, valCorloc: val.corloc });
+      io.report(progress(st.epoch), `stage ${stage}, epoch ${st.epoch}${of} done`, { loss: lossSum / Math.max(1, steps), valMAP50: val.mAP50, valCorloc: val.corloc });
     }
     done += epochs;
   }

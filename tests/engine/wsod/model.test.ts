@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { roiAlign, type FeatureMap } from '../../../src/engine/wsod/model';
-import { schedule } from '../../../src/engine/wsod/train';
+import { schedule, stageEpochs } from '../../../src/engine/wsod/train';
 
 describe('roiAlign', () => {
   // a 4×4 map, 2 channels: channel 0 = x, channel 1 = y (cell coordinates)
@@ -49,5 +49,18 @@ describe('schedule', () => {
       { stage: 0, epochs: 1 },
       { stage: 3, epochs: 1 },
     ]);
+  });
+});
+
+describe('stageEpochs', () => {
+  it("keeps the planned epochs under an 'epochs' budget and for a stage on every image", () => {
+    expect(stageEpochs(2, 500, 1000, 'epochs')).toBe(2);
+    expect(stageEpochs(2, 1000, 1000, 'images')).toBe(2);
+  });
+  it("gives a smaller stage proportionally more epochs under an 'images' budget", () => {
+    expect(stageEpochs(2, 500, 1000, 'images')).toBe(4);
+    expect(stageEpochs(2, 860, 1080, 'images')).toBe(3); // 2.51 passes rounded
+    expect(stageEpochs(2, 520, 1080, 'images')).toBe(4); // 4.15
+    expect(stageEpochs(1, 999, 1000, 'images')).toBe(1);
   });
 });

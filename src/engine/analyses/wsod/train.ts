@@ -221,6 +221,7 @@ export async function run(config: WsodTrainConfig, ctx: RunContext): Promise<Wso
     batchSize: config.batchSize,
     seed: config.seed,
     stage0Share: config.stage0Share ?? 0.25,
+    stageBudget: config.stageBudget ?? 'epochs',
     energyGrid: gridOf(train[0]),
     taus: DEFAULT_TAUS,
     pseudoIoU: 0.5,

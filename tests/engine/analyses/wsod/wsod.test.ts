@@ -82,6 +82,17 @@ describe('wsod-train', () => {
     expect(viaMethod).toEqual(r);
   }, 60_000);
 
+  it("spends equal image passes per curriculum stage under stageBudget 'images'", async () => {
+    const r = await train({ ...base, epochs: 4, groups: 3, out: join(root, 'budget'), curriculum: true, stageBudget: 'images' });
+    const [s0, ...later] = r.stages;
+    expect(s0).toMatchObject({ stage: 0, epochs: 1, images: r.splits.nTrain });
+    expect(later.map((s) => s.stage)).toEqual([1, 2, 3]);
+    // each later stage runs ≈ one all-image epoch of passes: round(N / members) epochs on its members
+    for (const s of later) expect(s.epochs).toBe(Math.max(1, Math.round(r.splits.nTrain / s.images)));
+    expect(later[0].epochs).toBeGreaterThan(1);
+    expect((r.config.history as unknown[]).length).toBe(r.stages.reduce((a, s) => a + s.epochs, 0));
+  }, 60_000);
+
   it('resumes a cancelled run from its last epoch and ends where an uninterrupted run ends', async () => {
     const cfg = { ...base, out: join(root, 'resumed'), curriculum: true, masking: true, maskRegion: 'random', keep: 'best-val' };
     const ctrl = new AbortController();

@@ -112,6 +112,8 @@ export interface ClaimCheck {
   better: string;
   than: string;
   diff: number | null;
+  /** how `diff` reads: pp (×100) where the key is a pct/pp column (a fraction), else as is */
+  unit: 'pp' | 'num';
   /** held: diff > 0; clear: diff exceeds the larger of the two rows' std */
   verdict: 'held' | 'did not hold' | 'not measured';
   clear: boolean;

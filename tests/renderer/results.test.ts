@@ -25,7 +25,7 @@ const report: ReportResult = {
       ],
       seeds: [1, 2],
       paper: [{ kind: 'paper', label: 'INQ ternary top-1', value: 0.6602, format: 'pct', setting: 'ResNet-18 / ImageNet', source: 'methods.md §4.6' }],
-      claims: [{ text: 'incremental beats all at once', key: 'test.top1', better: 'incremental', than: 'all at once', diff: 0.02, verdict: 'held', clear: true }],
+      claims: [{ text: 'incremental beats all at once', key: 'test.top1', better: 'incremental', than: 'all at once', diff: 0.02, unit: 'pp', verdict: 'held', clear: true }],
       charts: [{ name: 'top1', title: 'top-1', file: 'mlq-lenet-top1.svg', svg: '<svg xmlns="http://www.w3.org/2000/svg"></svg>' }],
     },
   ],

@@ -33,7 +33,13 @@ function defaultColumns(records: ResultRecord[]): ReportColumn[] {
   return [...keys].sort().map((key) => ({ key, label: key, split: key.split('.')[0] as ReportColumn['split'], format: 'num' as const }));
 }
 
-function claimCheck(spec: NonNullable<ReturnType<typeof specFor>>['claims'][number], rows: RowStats[], byRow: Map<string, ResultRecord[]>): ClaimCheck {
+/** A claim's difference reads in pp where its key is a fraction column (pct or pp), else as is. */
+export function claimUnit(key: string, columns: ReportColumn[]): ClaimCheck['unit'] {
+  const format = columns.find((c) => c.key === key)?.format;
+  return format === 'pct' || format === 'pp' ? 'pp' : 'num';
+}
+
+function claimCheck(spec: NonNullable<ReturnType<typeof specFor>>['claims'][number], rows: RowStats[], byRow: Map<string, ResultRecord[]>, columns: ReportColumn[]): ClaimCheck {
   const a = typeof spec.a === 'string' ? spec.a : spec.a(rows);
   const b = typeof spec.b === 'string' ? spec.b : spec.b(rows);
   const keyB = spec.keyB ?? spec.key;
@@ -50,7 +56,7 @@ function claimCheck(spec: NonNullable<ReturnType<typeof specFor>>['claims'][numb
           .filter((v): v is number => v !== undefined);
   const xa = pick(a, spec.key);
   const xb = pick(b, keyB);
-  const base = { text: spec.text, key: spec.key === keyB ? spec.key : `${spec.key} vs ${keyB}`, better: a ?? '—', than: b ?? '—' };
+  const base = { text: spec.text, key: spec.key === keyB ? spec.key : `${spec.key} vs ${keyB}`, better: a ?? '—', than: b ?? '—', unit: claimUnit(spec.key, columns) };
   if (!xa.length || !xb.length) return { ...base, diff: null, verdict: 'not measured', clear: false };
   const sa = stat(xa);
   const sb = stat(xb);
@@ -92,7 +98,7 @@ function buildTable(name: string, records: NamedRecord[]): ReportTable {
     rows,
     seeds: [...new Set(records.map((r) => r.record.seed))].sort((a, b) => a - b),
     paper: paperFigures[familyOf(name)] ?? [],
-    claims: (spec?.claims ?? []).map((c) => claimCheck(c, rowStats, plain)),
+    claims: (spec?.claims ?? []).map((c) => claimCheck(c, rowStats, plain, columns)),
     charts,
   };
 }

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { regenerate, report } from '../../../../src/engine/analyses/report';
-import { stat } from '../../../../src/engine/analyses/report/build';
+import { claimUnit, stat } from '../../../../src/engine/analyses/report/build';
 
 const root = resolve(import.meta.dirname, '../../../..');
 const fixture = join(root, 'tests/fixtures/report/records');
@@ -88,5 +88,29 @@ describe('layerlens report from a fixture of records', () => {
     expect(r.status).not.toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toEqual([`layerlens: ${bad}: not a result record: splits: Required`]);
+  });
+
+  it('a claim on a pct column reads in pp (CorLoc, not only top-1 keys); a non-fraction key reads as is', () => {
+    const dir = copyFixture();
+    const zig = (row: string, seed: number, corloc: number, rho: number) => {
+      const file = join(dir, 'wsod', `zigzag-${row}.s${seed}.json`);
+      const rec = JSON.parse(readFileSync(join(dir, slqDir, 'inq-4-bit-powers-of-two-magnitude-order.s1.json'), 'utf8'));
+      Object.assign(rec, { experiment: 'wsod', table: 'zigzag', row, seed, curves: {} });
+      rec.metrics = { val: { corloc }, test: { corloc, mAP50: corloc }, model: { spearmanIoU: rho } };
+      mkdirSync(join(dir, 'wsod'), { recursive: true });
+      writeFileSync(file, JSON.stringify(rec));
+    };
+    // both − all-at-once = −0.000605 on test.corloc: the old output printed the raw fraction
+    zig('both', 1, 0.7, 0.1);
+    zig('all-at-once', 1, 0.700605, 0.2);
+    const out = mkdtempSync(join(tmpdir(), 'll-report-out-'));
+    const { report: r } = regenerate(dir, out);
+    const claim = r.tables.find((t) => t.name === 'zigzag')!.claims.find((c) => c.key === 'test.corloc')!;
+    expect(claim.unit).toBe('pp');
+    const md = readFileSync(join(out, 'zigzag.md'), 'utf8');
+    expect(md).toContain('both − all-at-once = −0.06 pp on test.corloc');
+    expect(md).not.toContain('0.000605');
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain('= −0.06 pp on test.corloc');
+    expect(claimUnit('model.spearmanIoU', r.tables.find((t) => t.name === 'zigzag')!.columns)).toBe('num');
   });
 });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { regenerate } from '../../engine/analyses/report';
+import { UserError } from '../../engine/core/errors';
 import { formatFigure } from '../../shared/api-report';
 import type { CliCommand } from '../util';
 
@@ -7,13 +8,15 @@ const report: CliCommand = {
   name: 'report',
   usage: `  report [--records DIR] [--out DIR] [--check] [--json]
                                                  regenerate docs/results/*.md and their SVG charts from the result
-                                                 records (default results/ → docs/results/); no network, no training;
+                                                 records (default results/ → docs/results/), and the marker blocks
+                                                 (<!-- headline:… -->) of the repo's docs from results/headline and
+                                                 results/bench; no network, no training;
                                                  --check: change nothing, exit 1 when the docs differ from the records`,
   options: { records: { type: 'string' }, out: { type: 'string' }, check: { type: 'boolean' } },
   positionals: { count: 0, what: 'no positional argument' },
   async run({ values, json, out }) {
     const check = values.check === true;
-    const { report: r, changed } = regenerate(resolve((values.records as string | undefined) ?? 'results'), resolve((values.out as string | undefined) ?? 'docs/results'), { check });
+    const { report: r, changed, blocks } = regenerate(resolve((values.records as string | undefined) ?? 'results'), resolve((values.out as string | undefined) ?? 'docs/results'), { check });
     if (json) {
       out(
         JSON.stringify({
@@ -23,6 +26,7 @@ const report: CliCommand = {
             seeds: t.seeds,
           })),
           changed,
+          blocks,
           skipped: r.skipped,
         }),
       );
@@ -36,9 +40,15 @@ const report: CliCommand = {
         }
       }
       if (r.skipped.length) out(`left out ${r.skipped.length} JSON file(s) that are not result records (no "schema" field), e.g. ${r.skipped[0]}`);
-      out(check ? (changed.length ? `stale: ${changed.join(', ')}` : 'docs/results is up to date') : `${changed.length} file(s) written`);
+      if (check) {
+        if (changed.length) out(`stale: ${changed.join(', ')}`);
+        else out('docs/results is up to date');
+        out(blocks.length ? `stale marker blocks: ${blocks.join(', ')}` : 'the marker blocks are up to date');
+      } else out(`${changed.length} file(s) written; marker blocks rewritten in ${blocks.length ? blocks.join(', ') : 'no doc (all up to date)'}`);
     }
-    if (check && changed.length) process.exitCode = 1;
+    // main() owns the exit status (a process.exitCode set here is overwritten): a stale doc is an error, exit 1
+    const stale = [...changed.map((f) => `docs/results/${f}`), ...blocks];
+    if (check && stale.length) throw new UserError(`the docs differ from the records (${stale.join(', ')}): run npx layerlens report`);
   },
 };
 

@@ -1,8 +1,9 @@
-/** The report capability: records folder → tables (as data) → docs/results/. */
-import { resolve } from 'node:path';
+/** The report capability: records folder → tables (as data) → docs/results/, and the prose docs' marker blocks. */
+import { dirname, resolve } from 'node:path';
 import type { ReportResult } from '../../../shared/api-report';
 import { readRecords } from '../../results/records';
 import { buildReport } from './build';
+import { writeBlocks } from './blocks';
 import { writeReport } from './markdown';
 
 export function report(recordsDir: string): ReportResult {
@@ -11,8 +12,13 @@ export function report(recordsDir: string): ReportResult {
   return { ...buildReport(readRecords(dir, skipped), dir), skipped };
 }
 
-/** Regenerate docs/results/ from the records; with check, write nothing and return what would change. */
-export function regenerate(recordsDir: string, outDir: string, opts: { check?: boolean } = {}): { report: ReportResult; changed: string[] } {
+/**
+ * Regenerate docs/results/ from the records, and the marker blocks of the docs of the repo that holds the records
+ * folder (its parent; a folder elsewhere has none of those docs); with check, write nothing. `changed`: the
+ * docs/results files that differ (or did), `blocks`: the docs whose marker blocks did.
+ */
+export function regenerate(recordsDir: string, outDir: string, opts: { check?: boolean } = {}): { report: ReportResult; changed: string[]; blocks: string[] } {
   const r = report(recordsDir);
-  return { report: r, changed: writeReport(r, resolve(outDir), opts) };
+  const changed = writeReport(r, resolve(outDir), opts);
+  return { report: r, changed, blocks: writeBlocks(dirname(r.recordsDir), r.recordsDir, opts) };
 }

@@ -15,11 +15,12 @@ import { partsCommands } from './commands/parts';
 import { actionCommands } from './commands/action';
 import { annotationCommands } from './commands/annotations';
 import { reportCommands } from './commands/report';
+import { workerCommands } from './commands/worker';
 import { formatEval } from './commands/eval-format';
 import type { EvalResult } from '../shared/api-eval';
 
 /** Commands of the capabilities beyond the engine core, one file per domain. */
-const extra: CliCommand[] = [...quantCommands, ...lowrankCommands, ...exportCommands, ...wsodCommands, ...wsodCompressCommands, ...partsCommands, ...actionCommands, ...annotationCommands, ...reportCommands];
+const extra: CliCommand[] = [...quantCommands, ...lowrankCommands, ...exportCommands, ...wsodCommands, ...wsodCompressCommands, ...partsCommands, ...actionCommands, ...annotationCommands, ...reportCommands, ...workerCommands];
 
 const USAGE = `usage: layerlens <command> [options]
 
@@ -39,11 +40,13 @@ ${extra.map((c) => c.usage).join('\n')}
 
   <model>  a path to model.json (or its folder) or builtin:<name>
   <ref>    mnist, fashion-mnist, or an image folder (one sub-folder per class)
-  --workspace DIR  where jobs are recorded (default ${defaultWorkspaceDir()})`;
+  --workspace DIR  where jobs are recorded (default ${defaultWorkspaceDir()})
+  --redis URL      run the jobs on queue workers (layerlens worker) instead of local threads (or LAYERLENS_REDIS)`;
 
 const common = {
   json: { type: 'boolean' },
   workspace: { type: 'string' },
+  redis: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -91,6 +94,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       return 0;
     }
     const json = values.json === true;
+    // the service of this process reads it (createService through withService)
+    if (typeof values.redis === 'string') process.env.LAYERLENS_REDIS = values.redis;
     const ws = values.workspace as string | undefined;
     const bar = !json && process.stderr.isTTY === true;
     const expectArgs = (n: number, what: string) => {

@@ -139,7 +139,8 @@ export function required<T>(name: string, v: T | undefined): T {
 
 export async function withService<T>(workspace: string | undefined, fn: (s: Service) => Promise<T>): Promise<T> {
   const { createService } = await import('../engine/service');
-  const s = await createService({ workspaceDir: resolve(workspace ?? defaultWorkspaceDir()), host: 'cli' });
+  const { redisFromEnv } = await import('../engine/distributed/connection');
+  const s = await createService({ workspaceDir: resolve(workspace ?? defaultWorkspaceDir()), host: 'cli', redis: redisFromEnv() });
   try {
     return await fn(s);
   } finally {

@@ -8,7 +8,8 @@ import { plainContext } from './core/context';
 import { listBuiltinDatasets } from './data';
 import { listBuiltinModels } from './models/io';
 import * as inspect from './analyses/inspect';
-import { JobRunner, type JobTable } from './jobs/runner';
+import { JobRunner, type JobTable, type Runner } from './jobs/runner';
+import type { RedisTarget } from './distributed/connection';
 import { jobAnalyses } from './analyses/registry';
 import { Workspace } from './jobs/workspace';
 import { quantHandlers } from './analyses/quant/handlers';
@@ -28,7 +29,7 @@ export interface Service {
   onJob(listener: (e: JobEvent) => void): () => void;
   close(): Promise<void>;
   readonly workspace: Workspace;
-  readonly runner: JobRunner;
+  readonly runner: Runner;
 }
 
 export const DEFAULT_MODEL = 'builtin:lenet5-mnist';
@@ -40,10 +41,13 @@ const version = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 export const jobTable: JobTable = { analyses: jobAnalyses, module: new URL('./analyses/registry.ts', import.meta.url) };
 
 /** The engine behind every host: the same handlers serve IPC, the browser shell and the CLI. */
-export async function createService(opts: { workspaceDir: string; host: AppInfo['host'] }): Promise<Service> {
+export async function createService(opts: { workspaceDir: string; host: AppInfo['host']; redis?: RedisTarget }): Promise<Service> {
   const backend = await initBackend();
   const workspace = new Workspace(opts.workspaceDir);
-  const runner = new JobRunner(workspace, jobTable);
+  // with a Redis target, jobs go to queue workers; without one, nothing Redis is even loaded
+  const runner: Runner = opts.redis
+    ? new (await import('./distributed/remote-runner')).RemoteRunner(workspace, jobTable, { redis: opts.redis })
+    : new JobRunner(workspace, jobTable);
 
   const handlers: Handlers = {
     'app.info': async () => ({

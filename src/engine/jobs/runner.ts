@@ -20,6 +20,14 @@ export interface JobTable {
   module: URL;
 }
 
+/** What the service and its handlers use of a runner: local threads (JobRunner) or the queue (RemoteRunner). */
+export type Runner = Pick<JobRunner, 'onJob' | 'start' | 'resume' | 'cancel' | 'wait' | 'isRunning' | 'close'>;
+
+/** A job id: its start time, sortable, plus a random tail. */
+export function newJobId(): string {
+  return `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+}
+
 interface Running {
   worker: Worker;
   settled: Promise<JobRecord>;
@@ -57,7 +65,7 @@ export class JobRunner {
   start(kind: JobKind, rawConfig: unknown): JobRecord {
     const analysis = this.jobs.analyses[kind];
     if (!analysis) throw new UserError(`unknown job kind "${kind}"`);
-    const id = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    const id = newJobId();
     let config = analysis.parse(rawConfig);
     config = analysis.withDefaults?.(config, this.workspace.jobDir(id)) ?? config;
     const rec = this.workspace.createJob(id, kind, config);

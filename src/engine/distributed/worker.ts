@@ -1,0 +1,169 @@
+// A queue worker: takes jobs from Redis and runs each in a worker thread through the same entry the local runner
+// uses (jobs/worker-boot.mjs with the engine's job table), so remote and local results come from the same code.
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { isAbsolute, join, resolve, sep } from 'node:path';
+import { Worker as Thread } from 'node:worker_threads';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { JobStart } from '../../shared/api';
+import { oneLine, UserError } from '../core/errors';
+import { jobAnalyses } from '../analyses/registry';
+import type { WorkerMessage } from '../jobs/messages';
+import { folderBlobs, fetchFolder, redisBlobs, type BlobStore } from './blobs';
+import { connectionOf, redactUrl, type RedisTarget } from './connection';
+import { cancelKey, heartbeatKey, Payload, PREFIX, QUEUE, type ChildOutcome, type ChildProgress, type RunPayload } from './protocol';
+
+const threadEntry = new URL('../jobs/worker-boot.mjs', import.meta.url);
+const jobTableModule = new URL('../analyses/registry.ts', import.meta.url).href;
+const HEARTBEAT_MS = 2_000;
+const PROGRESS_EVERY_MS = 250;
+
+export interface WorkerOptions {
+  redis: RedisTarget;
+  /** the worker's own folder: job outputs and fetched blobs; nothing from a payload is used outside it */
+  dir: string;
+  concurrency?: number;
+  /** a blob folder shared with the submitters, read before Redis */
+  blobDir?: string;
+  /** how long a job's lock lives without renewal, and how often stalled jobs are looked for (short in tests) */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningWorker {
+  id: string;
+  /** stop taking jobs, let the current ones finish, disconnect */
+  close(): Promise<void>;
+}
+
+/** Strings of a config that name files must lie inside the worker's folder (a builtin ref or a dataset name does not). */
+function checkPaths(value: unknown, root: string, at: string): void {
+  if (typeof value === 'string') {
+    if (!/[\\/]/.test(value) && !value.startsWith('.') && !value.startsWith('~')) return;
+    const p = isAbsolute(value) ? resolve(value) : resolve(root, value);
+    if (p !== root && !p.startsWith(root + sep)) {
+      throw new UnrecoverableError(`config field ${at} names a path outside the worker's folder ("${value}"); only builtin models/datasets and blobs travel to workers`);
+    }
+  } else if (Array.isArray(value)) value.forEach((v, i) => checkPaths(v, root, `${at}[${i}]`));
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) checkPaths(v, root, at ? `${at}.${k}` : k);
+}
+
+/** Validate a run payload with the contract's schemas and point its blob fields at this worker's copies. */
+async function prepareRun(p: RunPayload, root: string, stores: BlobStore[]): Promise<{ config: unknown; jobDir: string }> {
+  const analysis = (jobAnalyses as Record<string, (typeof jobAnalyses)[keyof typeof jobAnalyses] | undefined>)[p.kind];
+  const contract = JobStart.safeParse({ kind: p.kind, config: p.config });
+  if (!analysis || (!contract.success && contract.error.issues.some((i) => i.path[0] === 'kind'))) {
+    throw new UnrecoverableError(`unknown job kind "${p.kind.slice(0, 64)}"`);
+  }
+  if (!contract.success) {
+    const i = contract.error.issues[0];
+    throw new UnrecoverableError(`invalid ${p.kind} config: ${i.path.slice(1).join('.') || '(root)'}: ${i.message}`);
+  }
+  let config = analysis.parse(contract.data.config) as Record<string, unknown>;
+  const jobDir = join(root, 'jobs', `${p.parent}-${p.index}`);
+  mkdirSync(jobDir, { recursive: true });
+  for (const [field, folder] of Object.entries(p.blobs ?? {})) {
+    try {
+      config = { ...config, [field]: await fetchFolder(stores, folder, root) };
+    } catch (e) {
+      throw e instanceof UserError ? new UnrecoverableError(e.message) : e;
+    }
+  }
+  config = (analysis.withDefaults?.(config, jobDir) ?? config) as Record<string, unknown>;
+  checkPaths(config, root, '');
+  return { config, jobDir };
+}
+
+export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
+  const root = resolve(opts.dir);
+  mkdirSync(root, { recursive: true });
+  const id = `${hostname()}-${process.pid}`;
+  const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const connection = connectionOf(opts.redis);
+  let active = 0;
+  // heartbeat, blobs and cancel marks; the queue keeps its own connections
+  const client = new Redis(connection);
+  client.on('error', () => {});
+
+  const processor = async (job: Job, _token?: string): Promise<unknown> => {
+    const parsed = Payload.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`bad payload: ${parsed.error.issues[0].path.join('.') || '(root)'}: ${parsed.error.issues[0].message}`);
+    const p = parsed.data;
+    if (p.op === 'ping') return { pong: Date.now(), worker: id };
+    const { config, jobDir } = await prepareRun(p, root, stores);
+    log(`start ${job.id} attempt ${job.attemptsStarted} on ${id}`);
+    active++;
+    try {
+      const outcome = await runInThread(job, p.kind, config, jobDir);
+      log(`done ${job.id} on ${id}`);
+      return outcome;
+    } catch (e) {
+      log(`failed ${job.id} on ${id}: ${oneLine(e)}`);
+      throw e;
+    } finally {
+      active--;
+    }
+  };
+
+  const runInThread = (job: Job, kind: string, config: unknown, jobDir: string) =>
+    new Promise<ChildOutcome>((resolveRun, reject) => {
+      const thread = new Thread(threadEntry, { workerData: { kind, config, workDir: jobDir, table: jobTableModule }, stdout: false, stderr: false });
+      let settled = false;
+      let last = 0;
+      // cancellation from the submitter: a key the worker looks at while the job runs
+      const cancelWatch = setInterval(() => {
+        void client.exists(cancelKey(job.id!)).then((n) => n && thread.postMessage({ type: 'cancel' }), () => {});
+      }, 1_000);
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(cancelWatch);
+        fn();
+      };
+      thread.on('message', (m: WorkerMessage) => {
+        if (m.type === 'progress') {
+          const now = Date.now();
+          if (!m.metrics && now - last < PROGRESS_EVERY_MS) return;
+          last = now;
+          const progress: ChildProgress = { fraction: m.fraction, stage: m.stage, metrics: m.metrics, worker: id };
+          void job.updateProgress(progress as unknown as object).catch(() => {});
+        } else if (m.type === 'done') settle(() => resolveRun({ result: m.result, resultPaths: m.resultPaths, worker: id }));
+        else if (m.type === 'failed') settle(() => reject(new Error(m.error)));
+        else if (m.type === 'cancelled') settle(() => reject(new UnrecoverableError('cancelled by the user')));
+      });
+      thread.on('error', (e) => settle(() => reject(new Error(oneLine(e)))));
+      thread.on('exit', (code) => settle(() => reject(new Error(`job thread exited with code ${code}`))));
+    });
+
+  const worker = new Worker(QUEUE, processor, {
+    connection,
+    prefix: PREFIX,
+    concurrency: opts.concurrency ?? 1,
+    lockDuration: opts.lockDurationMs ?? 30_000,
+    stalledInterval: opts.stalledIntervalMs ?? 30_000,
+    maxStalledCount: 1,
+    autorun: false,
+  });
+  worker.on('error', (e) => log(`redis: ${oneLine(e)}`));
+  const stores: BlobStore[] = [...(opts.blobDir ? [folderBlobs(opts.blobDir)] : []), redisBlobs(client)];
+  const beat = () =>
+    client
+      .set(heartbeatKey(id), JSON.stringify({ pid: process.pid, host: hostname(), concurrency: opts.concurrency ?? 1, active, at: Date.now() }), 'PX', HEARTBEAT_MS * 5)
+      .catch(() => {});
+  await beat();
+  const heartbeat = setInterval(beat, HEARTBEAT_MS);
+  void worker.run();
+  log(`worker ${id} ready on ${redactUrl(opts.redis.url)} (concurrency ${opts.concurrency ?? 1}, folder ${root})`);
+  return {
+    id,
+    async close() {
+      clearInterval(heartbeat);
+      await worker.close();
+      await client.del(heartbeatKey(id)).catch(() => {});
+      await worker.disconnect();
+      client.disconnect();
+    },
+  };
+}

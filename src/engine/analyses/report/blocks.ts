@@ -116,6 +116,26 @@ function benchTable(dir: string): string {
   ].join('\n');
 }
 
+/** The newest before/after workload record in results/bench/ (`workloads-<date>.json`): wall time per path. */
+function workloadsTable(dir: string): string {
+  const newest = (existsSync(dir) ? readdirSync(dir) : []).filter((f) => /^workloads-.*\.json$/.test(f)).sort().at(-1);
+  if (!newest) return '_No recorded workload run (results/bench/workloads-*.json)._';
+  const w: Rec = readJson(join(dir, newest));
+  const figure = (k: string, v: number) => (/top1/i.test(k) ? pct(v) : /ratio/i.test(k) ? `${v.toFixed(2)}×` : String(v));
+  const body: string[][] = [];
+  for (const [name, byPath] of Object.entries(w.workloads as Record<string, Rec>)) {
+    const paths = Object.entries(byPath).filter(([k]) => k !== 'command') as [string, Rec][];
+    const first = paths[0]?.[1].wallSeconds as number | undefined;
+    for (const [path, r] of paths) {
+      const figures = Object.entries(r).filter(([k]) => k !== 'wallSeconds').map(([k, v]) => `${k} ${figure(k, v as number)}`).join(', ');
+      const speed = first && r.wallSeconds !== first ? ` (${(first / r.wallSeconds).toFixed(1)}× the first)` : '';
+      body.push([name, path, `${(r.wallSeconds as number).toFixed(0)} s${speed}`, figures]);
+    }
+    body.push([name, 'command', `\`${String(byPath.command)}\``, '']);
+  }
+  return [`\`${newest}\` (${w.date}; ${w.machine}):`, '', rows(['workload', 'path', 'wall', 'figures'], body)].join('\n');
+}
+
 /** table name → its markdown, from the records folder's headline/ and bench/ runs */
 function blockTables(recordsDir: string): Record<string, () => string> {
   const headlineDir = join(recordsDir, 'headline');
@@ -130,6 +150,7 @@ function blockTables(recordsDir: string): Record<string, () => string> {
   };
   return {
     bench: () => benchTable(join(recordsDir, 'bench')),
+    workloads: () => workloadsTable(join(recordsDir, 'bench')),
     'quant-lenet': () => quantTable(get),
     'trp-lenet': () => trpTable(records, get, 'trp-lenet-', ['conv1', 'conv2', 'fc1', 'fc2']),
     'trp-resnet8': () => trpTable(records, get, 'trp-resnet8-', ['s1b0_conv1', 's1b0_conv2', 's2b0_conv1', 's2b0_conv2', 's3b0_conv1', 's3b0_conv2']),

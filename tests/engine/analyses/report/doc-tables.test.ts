@@ -18,7 +18,7 @@ const figureCell = (c: string) => /^[−+-]?\**\d[\d,.]*\**$/.test(c) || /\d\.\d
  * by `layerlens report`) nor in a section (under the nearest heading) marked "Dated log" — i.e. typed by hand with
  * nothing saying so. Returns the line numbers of their header rows.
  */
-export function unmarkedMeasuredTables(text: string): number[] {
+function unmarkedMeasuredTables(text: string): number[] {
   const lines = text.split('\n');
   const out: number[] = [];
   let inBlock = false;

@@ -113,4 +113,25 @@ describe('layerlens report from a fixture of records', () => {
     expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain('= −0.06 pp on test.corloc');
     expect(claimUnit('model.spearmanIoU', r.tables.find((t) => t.name === 'zigzag')!.columns)).toBe('num');
   });
+
+  it('TRP: the FLOPs-budget rule is compared with the energy row nearest its speed-up, on the seeds both have', () => {
+    const dir = copyFixture();
+    const trp = (row: string, seed: number, top1: number, speedup: number) => {
+      const rec = JSON.parse(readFileSync(join(dir, slqDir, 'inq-4-bit-powers-of-two-magnitude-order.s1.json'), 'utf8'));
+      Object.assign(rec, { experiment: 'ablation-lenet', table: 'trp-lenet', row, seed, curves: {} });
+      rec.metrics = { val: { top1 }, test: { top1, posthocTop1: 0.5 }, model: { speedup } };
+      mkdirSync(join(dir, 'ablation-lenet/trp-lenet'), { recursive: true });
+      writeFileSync(join(dir, 'ablation-lenet/trp-lenet', `${row.replace(/[^a-z0-9]+/gi, '-')}.s${seed}.json`), JSON.stringify(rec));
+    };
+    trp('TRP+Nu, 2× FLOPs budget', 1, 0.985, 2.0);
+    trp('TRP+Nu, 2× FLOPs budget', 2, 0.983, 2.0);
+    trp('TRP+Nu channel, energy e 0.9', 1, 0.969, 2.06);
+    trp('TRP+Nu spatial, energy e 0.99', 1, 0.99, 1.3);
+    trp('TRP+Nu spatial, energy e 0.99', 2, 0.99, 1.3);
+    const t = report(dir).tables.find((x) => x.name === 'trp-lenet')!;
+    const c = t.claims.find((x) => x.text.startsWith("the project's FLOPs-budget rule"))!;
+    expect(c).toMatchObject({ better: 'TRP+Nu, 2× FLOPs budget', than: 'TRP+Nu channel, energy e 0.9', verdict: 'held', unit: 'pp' });
+    expect(c.diff).toBeCloseTo(0.985 - 0.969, 12); // seed 1 only: the energy row has no seed 2
+  });
 });
+

@@ -262,6 +262,13 @@ for (const seed of seeds) {
     const name = writeRecord(recordsDir, { ...key, ...out, commit: undefined });
     console.log(`  → ${name} (${((Date.now() - t0) / 1000).toFixed(0)} s): test ${JSON.stringify(out.metrics.test)}`);
     // the repo's docs follow its records at once, so the tree never holds a record the docs do not show
-    if (recordsDir === defaultRecords) regenerate(recordsDir, join(root, 'docs/results'));
+    // (a report that cannot be built — e.g. code edited under a long sweep — must not stop the sweep: the record is kept)
+    if (recordsDir === defaultRecords) {
+      try {
+        regenerate(recordsDir, join(root, 'docs/results'));
+      } catch (e) {
+        console.error(`  docs not regenerated (${(e as Error).message}); run npx layerlens report`);
+      }
+    }
   }
 }

@@ -7,7 +7,7 @@ export interface RowStats {
 }
 
 /** One claim: `a` should beat `b` (on `key`, higher is better unless `lowerIsBetter`); rows may be chosen from the table. */
-export interface ClaimSpec {
+interface ClaimSpec {
   text: string;
   key: string;
   /** a second key for `b` (e.g. post-hoc top-1 of the same row) */

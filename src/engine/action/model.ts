@@ -126,27 +126,31 @@ export function forward(m: ActionModel, rgb: tf.Tensor4D, flow: tf.Tensor4D, tra
   // shifted per offset (features outside the clip are zeros, and zeros stay zeros under W1b)
   const w1a = f.w1.slice([0, 0], [F, H]);
   const w1b = f.w1.slice([F, 0], [F, H]);
-  const preA = tf.matMul(hA.reshape([B * T, F]), w1a).reshape([B, 1, T, H]);
-  const preB = tf.matMul(hB.reshape([B * T, F]), w1b).reshape([B, T, H]);
-  const reach = Math.max(0, ...offsets.map(Math.abs));
-  const padded = preB.pad([
-    [0, 0],
-    [reach, reach],
-    [0, 0],
-  ]);
-  const idx = tf.tensor1d(offsets.flatMap((d) => Array.from({ length: T }, (_, t) => reach + d + t)), 'int32');
-  const shifted = tf.gather(padded, idx, 1).reshape([B, J, T, H]);
+  // time-major [T, B, H] so the shift is one matmul with a constant 0/1 matrix (its gradient is a matmul too; a
+  // gather's gradient was most of an async epoch's time)
+  const preA = tf.matMul(hA.reshape([B * T, F]), w1a).reshape([B, T, H]).transpose([1, 0, 2]).reshape([1, T, B, H]);
+  const preB = tf.matMul(hB.reshape([B * T, F]), w1b).reshape([B, T, H]).transpose([1, 0, 2]).reshape([T, B * H]);
+  const shifted = tf.matMul(shiftMatrix(offsets, T), preB).reshape([J, T, B, H]);
   const hid = tf.relu(shifted.add(preA).add(f.b1));
-  const perOffset = tf.matMul(hid.reshape([B * J * T, H]), f.w2).add(f.b2).reshape([B, J, T, C]);
-  const weights = offsetSoftmax(f.offsetLogits).reshape([1, J, 1, C]);
-  const perTime = perOffset.mul(weights).sum(1);
+  const perOffset = tf.matMul(hid.reshape([J * T * B, H]), f.w2).add(f.b2).reshape([J, T, B, C]);
+  const weights = offsetSoftmax(f.offsetLogits).reshape([J, 1, 1, C]);
+  const perTime = perOffset.mul(weights).sum(0);
   return {
-    fused: perTime.mean(1) as tf.Tensor2D,
+    fused: perTime.mean(0) as tf.Tensor2D,
     rgbFine: a[1].reshape([B, T, C]),
     flowFine: b[1].reshape([B, T, C]),
     rgbCoarse: a[2] ? (a[2].reshape([B, T, m.arch.coarseClasses]) as tf.Tensor3D) : null,
     flowCoarse: b[2] ? (b[2].reshape([B, T, m.arch.coarseClasses]) as tf.Tensor3D) : null,
   };
+}
+
+/** [J·T, T] 0/1: row (j, t) picks frame t + offsets[j], none when that is outside the clip (zeros there). */
+function shiftMatrix(offsets: readonly number[], T: number): tf.Tensor2D {
+  const m = new Float32Array(offsets.length * T * T);
+  offsets.forEach((d, j) => {
+    for (let t = 0; t < T; t++) if (t + d >= 0 && t + d < T) m[(j * T + t) * T + t + d] = 1;
+  });
+  return tf.tensor2d(m, [offsets.length * T, T]);
 }
 
 /**

@@ -1,9 +1,12 @@
 /**
  * The moving-digit action benchmark: short gray clips of an MNIST digit that moves once (a burst of a motion
  * pattern), plus an appearance cue (a Fashion-MNIST object shown in the digit's place for two frames) that comes
- * `lag` frames BEFORE the motion. A second, distractor object of the other kind is flashed at another time that
- * is not followed by motion at that lag, so the frames alone cannot tell which object counts: the class is
- * (motion pattern, object whose flash precedes the motion by the lag). Coarse class = motion family.
+ * `lag` frames BEFORE the motion. A second flash at another time, not followed by motion at that lag, shows in
+ * ambiguous clips the distractor, an object of the other kind, so the frames alone cannot tell which object counts
+ * (in the others the cue object again). The class is
+ * (motion pattern, object whose flash precedes the motion by the lag). Coarse class = motion family. Flashes are
+ * posed on their own by default (see ActionGenOptions.flashPose), so only pairing a flash with the motion `lag`
+ * frames later, across time, tells the class apart.
  * Warps go through OpenCV (warpAffine); every draw comes from one seeded RNG.
  */
 import { UserError } from '../../core/errors';
@@ -26,6 +29,7 @@ const OBJECTS = [
   { name: 'trouser', fashionClass: 1 },
   { name: 'bag', fashionClass: 8 },
 ] as const;
+const DEFAULT_AMBIGUOUS_RATE = 0.5;
 /** frames the motion lasts and frames a flash lasts */
 export const BURST = 4;
 const FLASH = 2;
@@ -40,6 +44,21 @@ export interface ActionGenOptions {
   lag: number;
   lagJitter: number;
   seed: number;
+  /**
+   * How a flashed object is posed. 'still' (default): at the canvas centre, upright, with a small jitter of its
+   * own, whatever the digit's motion did, so a single frame of a flash tells the object and nothing about when it
+   * came relative to the motion. 'follow' (the first version): the object takes the digit's current pose, so a
+   * flash after the motion shows the moved pose and one RGB frame already hints which flash preceded the motion.
+   */
+  flashPose?: 'still' | 'follow';
+  /**
+   * Share of clips whose second flash is the OTHER object (ambiguous: only the pairing in time tells the class);
+   * the rest flash the cue object twice, so the frames alone tell the object. 1 = the first version (every clip
+   * ambiguous); default 0.5. With every clip ambiguous, "object X ∧ motion P" fires equally in class (P, X) and
+   * (P, Y) clips until the fusion weights single out the lag, so nothing pulls either out of that saddle in a
+   * CPU budget; unambiguous clips teach the object features, ambiguous ones then reward the right offset.
+   */
+  ambiguousRate?: number;
 }
 
 /** What the generator knows about one clip (the views and tests read it; training never does). */
@@ -50,8 +69,10 @@ export interface ActionClipTruth {
   object: string;
   lag: number;
   appearanceAt: number;
+  /** the second flash: the other object when `ambiguous`, the cue object again otherwise */
   distractorAt: number;
   motionAt: number;
+  ambiguous: boolean;
 }
 
 interface GeneratedClip extends ActionClipTruth {
@@ -146,7 +167,10 @@ export async function generateActions(opts: ActionGenOptions, digits: Classifica
     const digit = sprite(split, Math.floor(rng() * split.n));
     const pool = (k: number) => objectPools[k][part];
     const cue = sprite(fashion[part], pool(objectIdx)[Math.floor(rng() * pool(objectIdx).length)]);
-    const other = 1 - objectIdx;
+    const rate = opts.ambiguousRate ?? DEFAULT_AMBIGUOUS_RATE;
+    // drawn only when it can go either way, so rate 1 replays the first version's clips draw for draw
+    const ambiguous = rate >= 1 ? true : rate <= 0 ? false : rng() < rate;
+    const other = ambiguous ? 1 - objectIdx : objectIdx;
     const distractor = sprite(fashion[part], pool(other)[Math.floor(rng() * pool(other).length)]);
     const timing = drawTiming(rng, opts);
     // start so that the motion ends inside the canvas
@@ -155,6 +179,9 @@ export async function generateActions(opts: ActionGenOptions, digits: Classifica
     let angle = (rng() - 0.5) * 20 - (pattern.angle * BURST) / 2;
     let scale = 0.8 * (pattern.zoom > 1 ? 0.8 : pattern.zoom < 1 ? 1.25 : 1);
     const noise = 10 + rng() * 20;
+    // a still flash's own pose, shared by both flashes of the clip (no pose difference between cue and distractor);
+    // drawn only then, so 'follow' replays the first version's clips draw for draw
+    const flashPose = (opts.flashPose ?? 'still') === 'still' ? { x: (rng() - 0.5) * 4, y: (rng() - 0.5) * 4, angle: (rng() - 0.5) * 20, scale: 0.8 } : null;
     const pixels = new Uint8Array(opts.frames * S * S);
     for (let t = 0; t < opts.frames; t++) {
       if (t > timing.motionAt && t <= timing.motionAt + BURST) {
@@ -165,10 +192,11 @@ export async function generateActions(opts: ActionGenOptions, digits: Classifica
       const inFlash = (at: number) => t >= at && t < at + FLASH;
       const img = inFlash(timing.appearanceAt) ? cue : inFlash(timing.distractorAt) ? distractor : digit;
       src.data.set(img);
-      const m = cv.getRotationMatrix2D(new cv.Point(14, 14), angle, (scale * S) / 28);
+      const pose = flashPose && img !== digit ? flashPose : { x, y, angle, scale };
+      const m = cv.getRotationMatrix2D(new cv.Point(14, 14), pose.angle, (pose.scale * S) / 28);
       // move the sprite's centre to the canvas centre plus the offset
-      m.data64F[2] += S / 2 + x - 14;
-      m.data64F[5] += S / 2 + y - 14;
+      m.data64F[2] += S / 2 + pose.x - 14;
+      m.data64F[5] += S / 2 + pose.y - 14;
       cv.warpAffine(src, dst, m, dsize, cv.INTER_LINEAR, cv.BORDER_CONSTANT, new cv.Scalar(0));
       m.delete();
       const frame = pixels.subarray(t * S * S, (t + 1) * S * S);
@@ -180,6 +208,7 @@ export async function generateActions(opts: ActionGenOptions, digits: Classifica
       pattern: pattern.name,
       object: OBJECTS[objectIdx].name,
       ...timing,
+      ambiguous,
       pixels,
     };
   };

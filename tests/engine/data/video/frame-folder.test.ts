@@ -58,6 +58,41 @@ describe('moving-digit clips', () => {
     expect(Array.from(again.train[0].pixels)).toEqual(Array.from(gen.train[0].pixels));
   });
 
+  it('poses flashes on their own by default: a flash after a translation sits where one before it does', async () => {
+    const px = 32 * 32;
+    const centreX = (c: GeneratedActions['train'][number], t: number) => {
+      let mass = 0;
+      let sx = 0;
+      for (let k = 0; k < px; k++) {
+        const v = Math.max(0, c.pixels[t * px + k] - 40);
+        mass += v;
+        sx += v * (k % 32);
+      }
+      return sx / mass;
+    };
+    const gap = async (flashPose: 'still' | 'follow') => {
+      const g = await generateActions({ ...opts, clips: 120, testClips: 12, flashPose }, await loadDataset('mnist'), await loadDataset('fashion-mnist'));
+      const late = g.train.filter((c) => c.pattern.startsWith('translate') && c.distractorAt > c.motionAt + BURST);
+      expect(late.length).toBeGreaterThan(2);
+      return Math.max(...late.map((c) => Math.abs(centreX(c, c.distractorAt) - centreX(c, c.appearanceAt))));
+    };
+    // the motion moves the digit 8 px; a still flash keeps the object within its own ±2 px jitter (+ shape)
+    expect(await gap('still')).toBeLessThan(3);
+    expect(await gap('follow')).toBeGreaterThan(5);
+  });
+
+  it('makes about ambiguousRate of the clips ambiguous (the second flash the other object), none or all at 0 and 1', async () => {
+    const share = async (ambiguousRate: number) => {
+      const g = await generateActions({ ...opts, clips: 120, testClips: 12, ambiguousRate }, await loadDataset('mnist'), await loadDataset('fashion-mnist'));
+      return g.train.filter((c) => c.ambiguous).length / g.train.length;
+    };
+    expect(await share(0)).toBe(0);
+    expect(await share(1)).toBe(1);
+    const half = await share(0.5);
+    expect(half).toBeGreaterThan(0.35);
+    expect(half).toBeLessThan(0.65);
+  });
+
   it('refuses a lag that leaves no room for the motion', async () => {
     await expect(generateActions({ ...opts, lag: 14 }, await loadDataset('mnist'), await loadDataset('fashion-mnist'))).rejects.toThrow(UserError);
   });

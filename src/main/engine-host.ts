@@ -13,7 +13,8 @@ async function main() {
   const workspaceDir = process.env.LAYERLENS_WORKSPACE_DIR;
   if (!workspaceDir || !process.send) throw new Error('engine-host: run me through engine-client (LAYERLENS_WORKSPACE_DIR and an IPC channel)');
   const { createService } = await import('../engine/service');
-  const service = await createService({ workspaceDir, host: 'electron' });
+  // LAYERLENS_REDIS sends the studio's jobs to queue workers
+  const service = await createService({ workspaceDir, host: 'electron', redis: (await import('../engine/distributed/connection')).redisFromEnv() });
   service.onJob((event) => send({ type: 'job', event }));
 
   let closing: Promise<void> | undefined;

@@ -79,7 +79,7 @@ export async function startServer(opts: {
   const rendererDir = resolve(opts.rendererDir);
   const ownService = !opts.service;
   const service: ServiceLike =
-    opts.service ?? (await (await import('../engine/service')).createService({ workspaceDir: opts.workspaceDir, host: 'browser' }));
+    opts.service ?? (await (await import('../engine/service')).createService({ workspaceDir: opts.workspaceDir, host: 'browser', redis: (await import('../engine/distributed/connection')).redisFromEnv() }));
 
   let port = 0;
   let cookieName = '';

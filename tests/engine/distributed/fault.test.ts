@@ -4,14 +4,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SensitivityResult } from '../../../src/shared/api-quant';
+import type { SensitivityConfig, SensitivityResult } from '../../../src/shared/api-quant';
 import { createService, type Service } from '../../../src/engine/service';
 import type { RemoteRunner } from '../../../src/engine/distributed/remote-runner';
 import { skipReason, startRedis, type RedisServer } from './redis';
 import { spawnWorker, stopWorker, type WorkerProc } from './workers';
 
 // 4 rows (fc2+fc3 grouped) × 3 bit-widths = 12 cells, split into 3 children (one per bit-width)
-const grid = { model: 'builtin:lenet5-mnist', data: 'mnist', bits: [2, 4, 8], method: 'uniform', groups: [['fc2', 'fc3']], limit: 300, seed: 3, evaluator: 'tfjs' } as const;
+const grid: SensitivityConfig = { model: 'builtin:lenet5-mnist', data: 'mnist', bits: [2, 4, 8], method: 'uniform', groups: [['fc2', 'fc3']], limit: 300, seed: 3, evaluator: 'tfjs' };
 
 let redis: RedisServer;
 let workers: WorkerProc[] = [];

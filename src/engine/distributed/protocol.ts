@@ -27,7 +27,7 @@ export const BlobFolder = z
 export type BlobFolder = z.infer<typeof BlobFolder>;
 
 /** The config fields a blob folder may stand in for (the worker points them at its own copy). */
-export const BlobFields = ['model'] as const;
+const BlobFields = ['model'] as const;
 
 export const RunPayload = z
   .object({

@@ -8,9 +8,15 @@
  * the seed's pre-trained backbone (trained once by the first row). One JSON record per run in results/parts/
  * (config, seeds, split sizes, val and test metrics, timings, backend); rows whose record exists are skipped.
  *
- *   nice -n 19 node --import tsx scripts/experiments/parts-ablation.ts [--seeds 1,2,3] [--rows plain,cls-s2,...]
+ *   nice -n 5 node --import tsx scripts/experiments/parts-ablation.ts [--seeds 1,2,3] [--rows plain,cls-s2,...]
  *        [--records results/parts] [--work /tmp/parts-ablation]
  * then the summary (results/parts/summary.md) is rewritten from all records present.
+ *
+ * Mining only (purity needs no MIL): `--mining-only [--data-seeds 101,102,103] [--backbone-seeds 1,2,3]
+ * [--variants a,b] [--out file]` mines the train images of each data seed with every variant of MINING_VARIANTS,
+ * through the backbone of the paired seed (pre-trained on MNIST digits only, so any scene seed can use it), and
+ * writes per-class purity and the eigen-gap's k. Data seeds 101–103 are the val seeds the mining knobs are chosen
+ * on; seeds 1–3 (the reported ones) are mined only with the chosen variant and the first runs' one.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,6 +24,14 @@ import { plainContext } from '../../src/engine/core/context';
 import * as data from '../../src/engine/analyses/parts/data';
 import * as train from '../../src/engine/analyses/parts/train';
 import { PartsDataConfig, PartsTrainConfig, type PartsTrainResult } from '../../src/shared/api-parts';
+import { initBackend } from '../../src/engine/backend';
+import { splitsOf } from '../../src/engine/data';
+import { hiddenKind, hiddenParts, openPartsData, regionsFor } from '../../src/engine/analyses/parts/common';
+import { DEFAULT_FEATURES } from '../../src/engine/parts/features';
+import { DEFAULT_MINE, type MineSettings } from '../../src/engine/parts/mine';
+import { mineClasses } from '../../src/engine/parts/pipeline';
+import { loadBackbone, readPartsMeta } from '../../src/engine/parts/store';
+import { writeRecord } from '../../src/engine/results/records';
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: string) => {
@@ -30,6 +44,115 @@ const ROWS: Record<string, Partial<PartsTrainConfig>> = {
   'cls-s4': { mil: 'cls', sparsity: 4 },
   kmeans: { mil: 'cls', sparsity: 2, affinity: 'kmeans' },
 };
+
+/** Schema records (issue 15) go to results/<experiment>/<table>/<row>.s<seed>.json; the lab's own JSON stays beside. */
+const RESULTS = resolve(import.meta.dirname, '../../results');
+const EXPERIMENT = 'parts';
+
+type LabRecord = { row: string; seed: number; dataSeed: number; data: typeof DATA; config: Record<string, unknown>; splits: PartsTrainResult['splits']; val: PartsTrainResult['val']; test: PartsTrainResult['test']; mining: PartsTrainResult['mining'] & { k?: number[] }; mineSettings?: Record<string, unknown>; timings: Record<string, number>; wallSeconds: number; cpuSeconds: number; backend: string };
+
+/** One full row's run as a schema record: CorLoc and top-1 on val and test, the train mining's purity as model metrics. */
+function writeRunRecord(r: LabRecord): string {
+  const scores = (x: PartsTrainResult['val']) => ({ corloc: x.corloc, top1Global: x.top1Global, top1Parts: x.top1Parts, top1Both: x.top1Both });
+  const p = r.mining.purity;
+  const k = r.mining.k ?? [];
+  return writeRecord(RESULTS, {
+    experiment: EXPERIMENT,
+    table: 'parts',
+    row: r.row,
+    seed: r.seed,
+    config: { ...r.config, dataSeed: r.dataSeed, data: r.data, mineSettings: r.mineSettings ?? null },
+    splits: { ...r.splits },
+    metrics: {
+      val: scores(r.val),
+      test: scores(r.test),
+      model: { detectors: r.mining.detectors, ...(p ? { puritySpectral: p.spectral, purityKmeans: p.kmeans, partPrecisionSpectral: p.partSpectral, partPrecisionKmeans: p.partKmeans } : {}), ...(k.length ? { meanK: k.reduce((a, b) => a + b, 0) / k.length } : {}) },
+    },
+    timings: { seconds: r.wallSeconds, cpuSeconds: r.cpuSeconds, ...Object.fromEntries(Object.entries(r.timings).map(([n, v]) => [`${n}Seconds`, v])) },
+    backend: r.backend,
+  });
+}
+
+/** Mining variants compared on the val seeds (everything else as DEFAULT_MINE). */
+const MINING_VARIANTS: Record<string, Partial<MineSettings>> = {
+  // the first runs: self-loops kept, k fixed at 8
+  'v1-selfloops-k8': { selfLoops: true, clusterCount: 'fixed', kappa: 6, neighbours: 8 },
+  'njw-k8': { selfLoops: false, clusterCount: 'fixed', kappa: 6, neighbours: 8 },
+  ...Object.fromEntries([10, 20, 40].flatMap((fireTop) => [8, 16].map((neighbours) => [`njw-k8-cofire${fireTop}-nn${neighbours}`, { selfLoops: false, clusterCount: 'fixed', detectorAffinity: 'cofire', fireTop, neighbours } satisfies Partial<MineSettings>]))),
+  ...Object.fromEntries([10, 20, 40].map((fireTop) => [`njw-gap-cofire${fireTop}-nn8`, { selfLoops: false, clusterCount: 'eigengap', detectorAffinity: 'cofire', fireTop, neighbours: 8 } satisfies Partial<MineSettings>])),
+  ...Object.fromEntries(
+    [3, 6, 12].flatMap((kappa) => [8, 16, 0].map((neighbours) => [`njw-gap-kappa${kappa}-nn${neighbours}`, { selfLoops: false, clusterCount: 'eigengap', kappa, neighbours } satisfies Partial<MineSettings>])),
+  ),
+};
+const DATA = { images: 400, testImages: 200, classes: 4, size: 64 };
+
+async function ensureData(dir: string, seed: number): Promise<void> {
+  if (!existsSync(join(dir, 'parts.json'))) await data.run(PartsDataConfig.parse({ out: dir, seed, ...DATA }), plainContext());
+}
+
+async function miningOnly(): Promise<void> {
+  await initBackend();
+  const work = resolve(flag('work', '/tmp/parts-ablation'));
+  const dataSeeds = flag('data-seeds', '101,102,103').split(',').map(Number);
+  const backboneSeeds = flag('backbone-seeds', '1,2,3').split(',').map(Number);
+  const names = flag('variants', Object.keys(MINING_VARIANTS).join(',')).split(',');
+  for (const v of names) if (!MINING_VARIANTS[v]) throw new Error(`unknown mining variant ${v}`);
+  const out = resolve(flag('out', 'results/parts/mining-val.json'));
+  const defaults = PartsTrainConfig.parse({ data: '.' });
+  const runs: Record<string, unknown>[] = [];
+  for (const [i, dataSeed] of dataSeeds.entries()) {
+    const dir = join(work, `data-seed${dataSeed}`);
+    await ensureData(dir, dataSeed);
+    const backboneRun = join(work, `backbone-seed${backboneSeeds[i]}`);
+    const ds = await openPartsData(dir, defaults);
+    const hidden = hiddenParts(dir)!;
+    const t0 = Date.now();
+    const regions = regionsFor(await loadBackbone(backboneRun), ds.train.images, DEFAULT_FEATURES);
+    const featureSeconds = (Date.now() - t0) / 1000;
+    for (const name of names) {
+      const t1 = Date.now();
+      const mine: MineSettings = { ...DEFAULT_MINE, seeds: defaults.seeds, clusters: defaults.clusters, patterns: defaults.patterns, affinity: 'detector', seed: dataSeed, ...MINING_VARIANTS[name] };
+      const { mining } = mineClasses({ images: regions, labels: ds.train.images.map((im) => im.labels) }, ds.classes, { mine, backgroundRows: 3000, ridge: 0.1 }, (im, box) => hiddenKind(hidden.get(ds.train.images[im].id) ?? [], box));
+      const perClass = mining.map((m) => ({ class: m.class, k: m.k, ...m.purity! }));
+      const avg = (key: 'spectral' | 'kmeans' | 'partSpectral' | 'partKmeans') => perClass.reduce((a, r) => a + r[key], 0) / perClass.length;
+      const purity = { spectral: avg('spectral'), kmeans: avg('kmeans'), partSpectral: avg('partSpectral'), partKmeans: avg('partKmeans') };
+      runs.push({ variant: name, dataSeed, backboneSeed: backboneSeeds[i], mine, purity, perClass, splits: { ...splitsOf(ds), nTrain: ds.train.images.length }, featureSeconds, miningSeconds: (Date.now() - t1) / 1000 });
+      console.log(`data seed ${dataSeed} ${name}: purity spectral ${purity.spectral.toFixed(3)} / k-means ${purity.kmeans.toFixed(3)}, part precision ${purity.partSpectral.toFixed(3)} / ${purity.partKmeans.toFixed(3)}, k ${perClass.map((r) => r.k).join(',')} (${((Date.now() - t1) / 1000).toFixed(0)} s)`);
+    }
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const byVariant = names.map((name) => {
+    const rs = runs.filter((r) => r.variant === name) as { purity: Record<string, number> }[];
+    return { variant: name, spectral: mean(rs.map((r) => r.purity.spectral)), kmeans: mean(rs.map((r) => r.purity.kmeans)), partSpectral: mean(rs.map((r) => r.purity.partSpectral)), partKmeans: mean(rs.map((r) => r.purity.partKmeans)) };
+  });
+  writeFileSync(out, JSON.stringify({ dataSeeds, backboneSeeds, data: DATA, variants: MINING_VARIANTS, byVariant, runs }, null, 2));
+  // schema records: the val seeds' mining is the selection table (its figures are val); seeds 1–3 the reported one
+  const table = flag('table', '');
+  if (table) {
+    for (const r of runs as { variant: string; dataSeed: number; backboneSeed: number; mine: MineSettings; purity: Record<string, number>; perClass: { k: number }[]; splits: ReturnType<typeof splitsOf> & { nTrain: number }; featureSeconds: number; miningSeconds: number }[]) {
+      const m = { puritySpectral: r.purity.spectral, purityKmeans: r.purity.kmeans, partPrecisionSpectral: r.purity.partSpectral, partPrecisionKmeans: r.purity.partKmeans, meanK: r.perClass.reduce((a, c) => a + c.k, 0) / r.perClass.length };
+      const isVal = table.endsWith('-val');
+      writeRecord(RESULTS, {
+        experiment: EXPERIMENT,
+        table,
+        row: r.variant,
+        seed: r.dataSeed,
+        config: { dataSeed: r.dataSeed, backboneSeed: r.backboneSeed, data: DATA, mineSettings: r.mine, minedOn: 'train images of the data seed' },
+        splits: r.splits,
+        metrics: isVal ? { val: m, test: {} } : { val: {}, test: {}, model: m },
+        timings: { featureSeconds: r.featureSeconds, miningSeconds: r.miningSeconds },
+        backend: 'native',
+      });
+    }
+  }
+  console.table(byVariant);
+}
+
+if (args.includes('--mining-only')) {
+  await miningOnly();
+  process.exit(0);
+}
+
 const seeds = flag('seeds', '1,2,3').split(',').map(Number);
 const rows = flag('rows', Object.keys(ROWS).join(',')).split(',');
 for (const r of rows) if (!ROWS[r]) throw new Error(`unknown row ${r} (have ${Object.keys(ROWS).join(', ')})`);
@@ -37,7 +160,6 @@ const records = resolve(flag('records', 'results/parts'));
 const work = resolve(flag('work', '/tmp/parts-ablation'));
 mkdirSync(records, { recursive: true });
 
-const DATA = { images: 400, testImages: 200, classes: 4, size: 64 };
 const recordFile = (row: string, seed: number) => join(records, `${row}-seed${seed}.json`);
 const todo = seeds.flatMap((s) => rows.map((r) => [r, s] as const)).filter(([r, s]) => !existsSync(recordFile(r, s)));
 // measured on this machine (2 cores shared with 4 other agents, 3 seeds in parallel at nice 19, 2026-12-01):
@@ -60,8 +182,10 @@ for (const [row, seed] of todo) {
       process.stderr.write(`  [${row} seed ${seed} ${((Date.now() - t0) / 1000).toFixed(0)} s] ${p.stage}\n`);
     }
   }));
-  const record = { row, seed, dataSeed: seed, data: DATA, config: r.config, splits: r.splits, val: r.val, test: r.test, mining: r.mining, timings: r.timings, wallSeconds: r.wallSeconds, cpuSeconds: r.cpuSeconds, backend: r.backend, runDir: r.runDir };
+  const k = readPartsMeta(r.runDir).model.mining.map((m) => m.k);
+  const record = { row, seed, dataSeed: seed, data: DATA, config: r.config, splits: r.splits, val: r.val, test: r.test, mining: { ...r.mining, k }, mineSettings: DEFAULT_MINE, timings: r.timings, wallSeconds: r.wallSeconds, cpuSeconds: r.cpuSeconds, backend: r.backend, runDir: r.runDir };
   writeFileSync(recordFile(row, seed), JSON.stringify(record, null, 2));
+  console.log(`  → record ${writeRunRecord(record)}`);
   console.log(`${row} seed ${seed}: val CorLoc ${r.val.corloc.toFixed(3)}, test CorLoc ${r.test.corloc.toFixed(3)}, top-1 global/parts/both ${r.test.top1Global.toFixed(3)}/${r.test.top1Parts.toFixed(3)}/${r.test.top1Both.toFixed(3)} (${r.wallSeconds.toFixed(0)} s)`);
 }
 

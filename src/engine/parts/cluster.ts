@@ -1,7 +1,8 @@
 /**
  * Clustering for pattern mining: seeded k-means (k-means++ start), spectral clustering on an affinity matrix
- * (normalised Laplacian L = I − D^-1/2 A D^-1/2, eigenvectors of its k smallest eigenvalues from ml-matrix,
- * rows normalised to unit length, then k-means: Ng–Jordan–Weiss), and cluster purity against hidden labels.
+ * (Ng–Jordan–Weiss: zero diagonal, normalised Laplacian L = I − D^-1/2 A D^-1/2, eigenvectors of its k smallest
+ * eigenvalues from ml-matrix, rows normalised to unit length, then k-means; k fixed or at the largest eigen-gap),
+ * and cluster purity against hidden labels.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { makeRng } from '../core/random';
@@ -88,24 +89,64 @@ export interface Spectral {
   assign: number[];
   /** eigenvalues of the normalised Laplacian, ascending (the eigen-gap plot) */
   eigenvalues: number[];
+  /** the number of clusters used (fixed, or chosen at the largest eigen-gap) */
+  k: number;
 }
 
-/** Spectral clustering of a symmetric affinity matrix (row-major n × n, entries ≥ 0) into k clusters. */
-export function spectralClusters(A: ArrayLike<number>, n: number, k: number, seed: number): Spectral {
+export interface SpectralOptions {
+  /**
+   * Keep A_ii (self-loops). Ng–Jordan–Weiss set A_ii = 0: a self-loop adds to its node's degree but connects nothing,
+   * so large self-loops shrink every eigenvalue of L towards 0 and flatten the eigen-gap. Default false.
+   */
+  selfLoops?: boolean;
+  /** the number of clusters: a fixed count, or 'eigengap' = the k in [minK, maxK] with the largest λ_{k+1} − λ_k */
+  k: number | 'eigengap';
+  minK?: number;
+  maxK?: number;
+}
+
+/**
+ * The k at the largest eigen-gap: argmax over k ∈ [minK, maxK] of λ_{k+1} − λ_k (eigenvalues ascending, λ_1 = the
+ * smallest; ties → the smaller k).
+ */
+export function eigengapK(eigenvalues: readonly number[], minK: number, maxK: number): number {
+  const hi = Math.min(maxK, eigenvalues.length - 1);
+  let best = Math.max(1, Math.min(minK, hi));
+  let gap = -Infinity;
+  for (let k = best; k <= hi; k++) {
+    const g = eigenvalues[k] - eigenvalues[k - 1];
+    if (g > gap + 1e-12) {
+      gap = g;
+      best = k;
+    }
+  }
+  return best;
+}
+
+/**
+ * Spectral clustering of a symmetric affinity matrix (row-major n × n, entries ≥ 0), Ng–Jordan–Weiss: A_ii := 0
+ * (unless `selfLoops`), L = I − D^-1/2 A D^-1/2, the eigenvectors of its k smallest eigenvalues as columns, rows
+ * scaled to unit length, k-means on the rows. A node with no edges keeps degree 1e-12 (its row of U is then the
+ * eigenvector entries alone).
+ */
+export function spectralClusters(A: ArrayLike<number>, n: number, k: number | SpectralOptions, seed: number): Spectral {
+  const opts: SpectralOptions = typeof k === 'number' ? { k } : k;
+  const w = (i: number, j: number) => (i === j && !opts.selfLoops ? 0 : A[i * n + j]);
   const deg = new Float64Array(n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) deg[i] += A[i * n + j];
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) deg[i] += w(i, j);
   const L = Matrix.zeros(n, n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
-      const norm = A[i * n + j] / Math.sqrt(Math.max(1e-12, deg[i] * deg[j]));
+      const norm = w(i, j) / Math.sqrt(Math.max(1e-12, deg[i]) * Math.max(1e-12, deg[j]));
       L.set(i, j, (i === j ? 1 : 0) - norm);
     }
   }
   const evd = new EigenvalueDecomposition(L, { assumeSymmetric: true });
   const values = evd.realEigenvalues;
   const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+  const eigenvalues = order.map(([v]) => v);
   const V = evd.eigenvectorMatrix;
-  const kk = Math.max(1, Math.min(k, n));
+  const kk = opts.k === 'eigengap' ? eigengapK(eigenvalues, opts.minK ?? 2, opts.maxK ?? Math.min(n - 1, 20)) : Math.max(1, Math.min(opts.k, n));
   const U = new Float64Array(n * kk);
   for (let i = 0; i < n; i++) {
     let norm = 0;
@@ -117,7 +158,7 @@ export function spectralClusters(A: ArrayLike<number>, n: number, k: number, see
     norm = Math.sqrt(norm) || 1;
     for (let c = 0; c < kk; c++) U[i * kk + c] /= norm;
   }
-  return { assign: kmeans(U, n, kk, kk, seed), eigenvalues: order.map(([v]) => v) };
+  return { assign: kmeans(U, n, kk, kk, seed), eigenvalues, k: kk };
 }
 
 /** Purity: Σ over clusters of its largest hidden-label count, over all members (1 = every cluster is one label). */

@@ -8,6 +8,7 @@
  */
 import { makeRng } from '../core/random';
 import type { PixelBox } from '../wsod/meas';
+import { boxIoU } from '../wsod/proposals';
 import { kmeans, purity, spectralClusters, targetPurity } from './cluster';
 import type { ImageRegions } from './features';
 import { ldaDetector, scoreRows, sigmoid, type Background, type Linear } from './linear';
@@ -19,10 +20,24 @@ export interface MineSettings {
   perImage: number;
   /** random candidate regions per positive image, of which the most unusual become seeds */
   candidates: number;
-  /** clusters per class */
+  /** clusters per class; with `clusterCount: 'eigengap'` the largest count the eigen-gap may choose */
   clusters: number;
+  /** 'fixed' = `clusters`; 'eigengap' = the k in [minClusters, clusters] at the largest gap of the Laplacian's spectrum */
+  clusterCount: 'fixed' | 'eigengap';
+  /** the smallest count the eigen-gap may choose */
+  minClusters: number;
+  /** keep the self-affinity A_ii in the spectral graph (false = Ng–Jordan–Weiss; true = the first runs' flaw) */
+  selfLoops: boolean;
   /** patterns kept per class */
   patterns: number;
+  /**
+   * how two seeds' detectors are compared: 'score' = each scores the other's exemplar, A_ij = ½(σ(κ(s_i(x_j) − ½)) +
+   * σ(κ(s_j(x_i) − ½))); 'cofire' = the share of their top-`fireTop` firings on the class's positive images (best
+   * region per image, the seed's own image left out) that land on the same image at box IoU ≥ 0.5
+   */
+  detectorAffinity: 'score' | 'cofire';
+  /** firings per detector compared by 'cofire' */
+  fireTop: number;
   /** sharpness κ of the affinity's sigmoid */
   kappa: number;
   /** each seed keeps its affinity to this many strongest neighbours only (a kNN graph; 0 = dense) */
@@ -31,7 +46,7 @@ export interface MineSettings {
   seed: number;
 }
 
-export const DEFAULT_MINE: Omit<MineSettings, 'affinity' | 'seed'> = { seeds: 80, perImage: 2, candidates: 12, clusters: 8, patterns: 3, kappa: 6, neighbours: 8 };
+export const DEFAULT_MINE: Omit<MineSettings, 'affinity' | 'seed'> = { seeds: 80, perImage: 2, candidates: 12, clusters: 8, clusterCount: 'eigengap', minClusters: 4, selfLoops: false, detectorAffinity: 'score', fireTop: 20, patterns: 3, kappa: 6, neighbours: 8 };
 
 interface SeedRef {
   /** index into the train images */
@@ -55,6 +70,8 @@ export interface ClassMining {
   /** seeds × seeds, row-major (detector affinity, or for k-means the same matrix for display) */
   affinity: number[];
   eigenvalues: number[];
+  /** the number of clusters used by both clusterings (fixed, or the spectral eigen-gap's choice) */
+  k: number;
   assign: number[];
   clusters: MinedCluster[];
   /** indices into clusters, best first */
@@ -87,6 +104,36 @@ function sparsify(A: number[], n: number, m: number): void {
     for (const j of order.slice(0, m)) keep[i * n + j] = keep[j * n + i] = 1;
   }
   for (let k = 0; k < n * n; k++) if (!keep[k]) A[k] = 0;
+}
+
+/**
+ * Co-firing affinity (methods.md §6.4 step 2's alternative): each detector's `top` best positive images (its best
+ * region there; its own seed's image left out, where it fires trivially), and A_ij = the share of those firings that
+ * i and j make on the same image at box IoU ≥ 0.5. Symmetric by construction; A_ii = 1.
+ */
+function cofireAffinity(A: number[], detectors: readonly Linear[], seeds: readonly SeedRef[], images: readonly ImageRegions[], positives: readonly number[], dim: number, top: number): void {
+  const n = detectors.length;
+  const fires = detectors.map((d, i) => {
+    const byImage = new Map<number, PixelBox>();
+    positives
+      .filter((p) => p !== seeds[i].image)
+      .map((p) => ({ p, r: imageResponse(d, images[p], dim) }))
+      .sort((a, b) => b.r.value - a.r.value)
+      .slice(0, top)
+      .forEach(({ p, r }) => byImage.set(p, images[p].boxes[r.region]));
+    return byImage;
+  });
+  for (let i = 0; i < n; i++) {
+    A[i * n + i] = 1;
+    for (let j = i + 1; j < n; j++) {
+      let shared = 0;
+      for (const [p, box] of fires[i]) {
+        const other = fires[j].get(p);
+        if (other && boxIoU(box, other) >= 0.5) shared++;
+      }
+      A[i * n + j] = A[j * n + i] = shared / Math.max(1, top);
+    }
+  }
 }
 
 /** Each image's best region response per detector: the max over its regions. */
@@ -157,12 +204,16 @@ export function mineClass(c: number, images: readonly ImageRegions[], positives:
   const S = exemplars.map((d) => scoreRows(d, flat, dim));
   const A = new Array<number>(n * n);
   // centred halfway between background (−1) and the exemplar (+1): a region must look at least half like the exemplar
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) A[i * n + j] = 0.5 * (sigmoid(s.kappa * (S[i][j] - 0.5)) + sigmoid(s.kappa * (S[j][i] - 0.5)));
+  if (s.detectorAffinity === 'cofire') cofireAffinity(A, exemplars, seeds, images, positives, dim, s.fireTop);
+  else for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) A[i * n + j] = 0.5 * (sigmoid(s.kappa * (S[i][j] - 0.5)) + sigmoid(s.kappa * (S[j][i] - 0.5)));
   if (s.neighbours > 0 && s.neighbours < n - 1) sparsify(A, n, s.neighbours);
+  // a seed's affinity to itself connects nothing: the graph has no self-loops (kept only to reproduce the first runs)
+  if (!s.selfLoops) for (let i = 0; i < n; i++) A[i * n + i] = 0;
 
-  // 3. spectral clustering (and the raw-feature k-means row on the same seeds)
-  const k = Math.min(s.clusters, n);
-  const spectral = spectralClusters(A, n, k, s.seed * 31 + c);
+  // 3. spectral clustering, and the raw-feature k-means row on the same seeds with the same k (purity grows with k)
+  const maxK = Math.min(s.clusters, n - 1);
+  const spectral = spectralClusters(A, n, s.clusterCount === 'eigengap' ? { k: 'eigengap', minK: Math.min(s.minClusters, maxK), maxK, selfLoops: s.selfLoops } : { k: Math.min(s.clusters, n), selfLoops: s.selfLoops }, s.seed * 31 + c);
+  const k = spectral.k;
   const kmeansAssign = kmeans(flat, n, dim, k, s.seed * 37 + c);
   const assign = s.affinity === 'detector' ? spectral.assign : kmeansAssign;
 
@@ -194,5 +245,5 @@ export function mineClass(c: number, images: readonly ImageRegions[], positives:
     const labels = seeds.map((sd) => sd.hidden ?? 'background');
     pur = { spectral: purity(spectral.assign, labels), kmeans: purity(kmeansAssign, labels), partSpectral: targetPurity(spectral.assign, labels, 'part'), partKmeans: targetPurity(kmeansAssign, labels, 'part') };
   }
-  return { class: c, seeds, affinity: A, eigenvalues: spectral.eigenvalues, assign, clusters, kept, kmeansAssign, purity: pur };
+  return { class: c, seeds, affinity: A, eigenvalues: spectral.eigenvalues, k, assign, clusters, kept, kmeansAssign, purity: pur };
 }

@@ -81,6 +81,29 @@ export function representations(m: Pick<PartsModel, 'detectors' | 'dim' | 'globa
   };
 }
 
+/**
+ * Mining alone (what purity measures): the background model from a seeded sample of the regions, then each class's
+ * patterns from its positive images against the others. `hidden` only labels the chosen seeds for purity.
+ */
+export function mineClasses(
+  train: Pick<PartsInput, 'images' | 'labels'>,
+  classes: number,
+  s: Pick<PartsSettings, 'mine' | 'backgroundRows' | 'ridge'>,
+  hidden: ((image: number, box: PixelBox) => string) | null,
+  onClass: (c: number) => void = () => {},
+): { dim: number; mining: ClassMining[] } {
+  const dim = train.images[0].x.length / Math.max(1, train.images[0].boxes.length);
+  const bg: Background = backgroundStats(sampleBackground(train.images, dim, s.backgroundRows, s.mine.seed), dim, s.ridge);
+  const mining: ClassMining[] = [];
+  for (let c = 0; c < classes; c++) {
+    onClass(c);
+    const pos = train.labels.flatMap((l, i) => (l.includes(c) ? [i] : []));
+    const neg = train.labels.flatMap((l, i) => (l.includes(c) ? [] : [i]));
+    if (pos.length) mining.push(mineClass(c, train.images, pos, neg, dim, bg, s.mine, hidden));
+  }
+  return { dim, mining };
+}
+
 export async function fitParts(
   train: PartsInput,
   val: PartsInput,
@@ -90,20 +113,17 @@ export async function fitParts(
   ctx: RunContext,
   report: (fraction: number, stage: string) => void,
 ): Promise<PartsModel> {
-  const dim = train.images[0].x.length / Math.max(1, train.images[0].boxes.length);
   const globalDim = train.images[0].global.length;
-  const bg: Background = backgroundStats(sampleBackground(train.images, dim, s.backgroundRows, s.mine.seed), dim, s.ridge);
-  const mining: ClassMining[] = [];
-  const detectors: TrainedDetector[] = [];
-  const isPos = (c: number) => (l: number[]) => l.includes(c);
-  for (let c = 0; c < classes; c++) {
+  const { dim, mining } = mineClasses(train, classes, s, hidden, (c) => {
     throwIfCancelled(ctx);
-    report(c / classes, `mining class ${c + 1}/${classes}`);
-    const pos = train.labels.flatMap((l, i) => (isPos(c)(l) ? [i] : []));
-    const neg = train.labels.flatMap((l, i) => (isPos(c)(l) ? [] : [i]));
-    if (!pos.length) continue;
-    const m = mineClass(c, train.images, pos, neg, dim, bg, s.mine, hidden);
-    mining.push(m);
+    report((0.3 * c) / classes, `mining class ${c + 1}/${classes}`);
+  });
+  const detectors: TrainedDetector[] = [];
+  for (const m of mining) {
+    const c = m.class;
+    report(0.3 + (0.7 * c) / classes, `detectors of class ${c + 1}/${classes}`);
+    const pos = train.labels.flatMap((l, i) => (l.includes(c) ? [i] : []));
+    const neg = train.labels.flatMap((l, i) => (l.includes(c) ? [] : [i]));
     for (const q of m.kept) {
       throwIfCancelled(ctx);
       const cl = m.clusters[q];

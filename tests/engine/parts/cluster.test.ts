@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kmeans, purity, spectralClusters, targetPurity } from '../../../src/engine/parts/cluster';
+import { eigengapK, kmeans, purity, spectralClusters, targetPurity } from '../../../src/engine/parts/cluster';
 
 describe('clustering for pattern mining', () => {
   it('k-means splits two separated blobs, the same way for the same seed', () => {
@@ -22,6 +22,31 @@ describe('clustering for pattern mining', () => {
     // three small eigenvalues, then a jump
     expect(s.eigenvalues[3] - s.eigenvalues[2]).toBeGreaterThan(5 * (s.eigenvalues[2] - s.eigenvalues[0]));
     for (let k = 1; k < n; k++) expect(s.eigenvalues[k]).toBeGreaterThanOrEqual(s.eigenvalues[k - 1]);
+  });
+
+  it('the eigen-gap finds the blocks only with A_ii = 0 (self-loops of the old mining flatten the weak blocks)', () => {
+    // 3 blocks of 6: one strong (0.6), two weak (0.02), cross 0.001; the diagonal 0.95 = σ(3), what the mining's
+    // affinity puts there. Kept, the self-loops dominate the weak blocks' degrees: their nodes look isolated.
+    const n = 18;
+    const block = (i: number) => Math.floor(i / 6);
+    const within = [0.6, 0.02, 0.02];
+    const A = Array.from({ length: n * n }, (_, k) => {
+      const i = Math.floor(k / n);
+      const j = k % n;
+      return i === j ? 0.95 : block(i) === block(j) ? within[block(i)] : 0.001;
+    });
+    const njw = spectralClusters(A, n, { k: 'eigengap', minK: 2, maxK: n - 1 }, 1);
+    expect(njw.k).toBe(3);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(njw.assign[i] === njw.assign[j]).toBe(block(i) === block(j));
+    const loops = spectralClusters(A, n, { k: 'eigengap', minK: 2, maxK: n - 1, selfLoops: true }, 1);
+    expect(loops.k).not.toBe(3);
+  });
+
+  it('eigengapK takes the largest gap within [minK, maxK]', () => {
+    const ev = [0, 0.01, 0.02, 0.5, 0.55, 2];
+    expect(eigengapK(ev, 2, 5)).toBe(5);
+    expect(eigengapK(ev, 2, 4)).toBe(3);
+    expect(eigengapK(ev, 4, 4)).toBe(4);
   });
 
   it('purity and the target cluster precision', () => {

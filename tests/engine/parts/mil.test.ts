@@ -40,6 +40,22 @@ describe('mining and MIL on features where a part decides the class', () => {
     expect(again.assign).toEqual(m.assign);
   });
 
+  it('co-firing affinity: symmetric shares in [0, 1] with no self-loops; the best pattern is still the part', () => {
+    const c = mineClass(0, data.images, pos, neg, DIM, bg, { ...DEFAULT_MINE, seeds: 40, perImage: 2, clusters: 5, clusterCount: 'fixed', patterns: 2, detectorAffinity: 'cofire', fireTop: 10, affinity: 'detector', seed: 1 }, hidden);
+    const n = c.seeds.length;
+    for (let i = 0; i < n; i++) {
+      expect(c.affinity[i * n + i]).toBe(0);
+      for (let j = 0; j < n; j++) {
+        expect(c.affinity[i * n + j]).toBe(c.affinity[j * n + i]);
+        expect(c.affinity[i * n + j]).toBeGreaterThanOrEqual(0);
+        expect(c.affinity[i * n + j]).toBeLessThanOrEqual(1);
+      }
+    }
+    expect(c.k).toBe(5);
+    const kinds = c.clusters[c.kept[0]].members.map((i) => c.seeds[i].hidden);
+    expect(kinds.filter((k) => k === 'part').length / kinds.length).toBeGreaterThan(0.8);
+  });
+
   it('cls-MIL and plain MIL both localise the part from a weak start; the traces have a row per round and a value per bag', () => {
     // a weak start: half part, half body direction
     const w = new Float32Array(DIM);

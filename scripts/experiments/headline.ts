@@ -17,6 +17,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeBlocks } from '../../src/engine/analyses/report/blocks';
+import { report } from '../../src/engine/analyses/report';
 
 const root = resolve(import.meta.dirname, '../..');
 const recordsDir = join(root, 'results/headline');
@@ -38,7 +39,7 @@ if (values.add) {
 }
 
 // the blocks themselves: the same generator `layerlens report` runs (src/engine/analyses/report/blocks.ts)
-const stale = writeBlocks(root, join(root, 'results'), { check: values.check });
+const stale = writeBlocks(root, join(root, 'results'), report(join(root, 'results')), { check: values.check });
 if (values.check && stale.length) {
   console.error(`headline tables differ from results/headline in ${stale.join(', ')}: run npx layerlens report`);
   process.exit(1);

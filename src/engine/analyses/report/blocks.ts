@@ -1,15 +1,18 @@
 /**
  * The marker blocks of the repo's prose docs — `<!-- headline:<table> -->` … `<!-- /headline:<table> -->` in
- * src/engine/quant/NOTES.md, docs/lowrank-experiments.md and docs/bench.md — filled from the runs kept under
+ * src/engine/quant/NOTES.md, docs/lowrank-experiments.md, docs/bench.md and docs/formats.md — filled from the runs kept under
  * results/headline/ (trimmed quantize / lowrank results) and results/bench/ (bench records). `layerlens report`
  * regenerates them beside docs/results/ and `--check` fails when one is stale: one generator for every table.
+ * A block `<!-- headline:report-<table> -->` holds that table of the report (docs/results/<table>.md) itself.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
+import type { ReportResult } from '../../../shared/api-report';
 import { UserError } from '../../core/errors';
+import { tableLines } from './markdown';
 
 /** the docs (relative to the repo root) whose marker blocks this fills */
-const BLOCK_DOCS = ['src/engine/quant/NOTES.md', 'docs/lowrank-experiments.md', 'docs/bench.md'];
+const BLOCK_DOCS = ['src/engine/quant/NOTES.md', 'docs/lowrank-experiments.md', 'docs/bench.md', 'docs/formats.md'];
 
 type Rec = Record<string, any>;
 type Get = (name: string) => Rec;
@@ -161,7 +164,7 @@ function blockTables(recordsDir: string): Record<string, () => string> {
  * Rewrite the marker blocks of the docs under `repoRoot` from `recordsDir` (docs that do not exist are passed
  * over); with check, write nothing. Returns the docs that changed (or would), relative to the repo root.
  */
-export function writeBlocks(repoRoot: string, recordsDir: string, opts: { check?: boolean } = {}): string[] {
+export function writeBlocks(repoRoot: string, recordsDir: string, report: ReportResult, opts: { check?: boolean } = {}): string[] {
   const tables = blockTables(recordsDir);
   const changed: string[] = [];
   for (const doc of BLOCK_DOCS) {
@@ -169,8 +172,10 @@ export function writeBlocks(repoRoot: string, recordsDir: string, opts: { check?
     if (!existsSync(file)) continue;
     const text = readFileSync(file, 'utf8');
     const next = text.replace(/<!-- headline:([a-z0-9-]+) -->[\s\S]*?<!-- \/headline:\1 -->/g, (_m, name: string) => {
-      const make = tables[name];
-      if (!make) throw new UserError(`unknown marker block "headline:${name}" (known: ${Object.keys(tables).join(', ')})`, file);
+      const fromReport = name.startsWith('report-') ? report.tables.find((t) => t.name === name.slice('report-'.length)) : undefined;
+      const link = (record: string) => relative(dirname(file), join(report.recordsDir, `${record}.json`)).split(sep).join('/');
+      const make = fromReport ? () => tableLines(fromReport, link).join('\n') : tables[name];
+      if (!make) throw new UserError(`unknown marker block "headline:${name}" (known: ${Object.keys(tables).join(', ')}, report-<table>)`, file);
       return `<!-- headline:${name} -->\n${make()}\n<!-- /headline:${name} -->`;
     });
     if (next === text) continue;

@@ -20,5 +20,5 @@ export function report(recordsDir: string): ReportResult {
 export function regenerate(recordsDir: string, outDir: string, opts: { check?: boolean } = {}): { report: ReportResult; changed: string[]; blocks: string[] } {
   const r = report(recordsDir);
   const changed = writeReport(r, resolve(outDir), opts);
-  return { report: r, changed, blocks: writeBlocks(dirname(r.recordsDir), r.recordsDir, opts) };
+  return { report: r, changed, blocks: writeBlocks(dirname(r.recordsDir), r.recordsDir, r, opts) };
 }

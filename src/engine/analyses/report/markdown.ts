@@ -19,7 +19,8 @@ function claimLine(c: ClaimCheck): string {
   return `- **${c.verdict}**: ${c.text}: ${c.better} − ${c.than} = ${d} on ${c.key}, ${spread}`;
 }
 
-function tableMarkdown(t: ReportTable, recordLink: (name: string) => string): string {
+/** The table itself (header, rule, one line per row with its seeds and record links), as markdown lines. */
+export function tableLines(t: ReportTable, recordLink: (name: string) => string): string[] {
   const head = ['configuration', ...t.columns.map((c) => `${c.label}${c.split === 'val' && !c.label.startsWith('val') ? ' (val)' : ''}`), 'seeds', 'records'];
   const body = t.rows.map((r) => [
     r.row,
@@ -30,6 +31,10 @@ function tableMarkdown(t: ReportTable, recordLink: (name: string) => string): st
     `${r.seeds.length} (${r.seeds.join(', ')})`,
     r.records.map((n, i) => `[s${r.seeds[i]}](${recordLink(n)})`).join(' '),
   ]);
+  return [`| ${head.map(cell).join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.map(cell).join(' | ')} |`)];
+}
+
+function tableMarkdown(t: ReportTable, recordLink: (name: string) => string): string {
   const lines = [
     GENERATED,
     `# ${t.title}`,
@@ -38,9 +43,7 @@ function tableMarkdown(t: ReportTable, recordLink: (name: string) => string): st
     '',
     `Mean ± sample std over seeds (no ± for one seed). Split per column: test unless marked (val); "compression", "speed-up" and "wall" do not depend on a split. Seeds: ${t.seeds.join(', ')}.`,
     '',
-    `| ${head.map(cell).join(' | ')} |`,
-    `| ${head.map(() => '---').join(' | ')} |`,
-    ...body.map((r) => `| ${r.map(cell).join(' | ')} |`),
+    ...tableLines(t, recordLink),
   ];
   const ablation = /^(dnq|slq|mlq|trp)-(lenet|resnet8|resnet20)$/.exec(t.name);
   if (ablation) lines.push('', `Runs: \`nice -n 19 node --import tsx scripts/experiments/ablations.ts ${ablation[1]} --net ${ablation[2]}\` (resumable).`);

@@ -10,6 +10,7 @@ import { mlq } from './mlq';
 import { trp } from './trp';
 import { zigzag } from './zigzag';
 import { headlineQuant, headlineTrp } from './headline';
+import { ptq } from './ptq';
 
 export type { ChartSpec, RowStats, TableSpec } from './common';
 
@@ -20,6 +21,7 @@ const tableSpecs: Record<string, TableSpec> = {
   mlq,
   trp,
   zigzag,
+  ptq,
   'headline-quant': headlineQuant,
   'headline-trp': headlineTrp,
 };

@@ -1,5 +1,5 @@
-// A queue worker: takes jobs from Redis and runs each in a worker thread through the same entry the local runner
-// uses (jobs/worker-boot.mjs with the engine's job table), so remote and local results come from the same code.
+// A queue worker: takes jobs from Redis and runs each in a worker thread through the engine's job table, as the local
+// runner does, so remote and local results come from the same code.
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
@@ -7,15 +7,17 @@ import { Worker as Thread } from 'node:worker_threads';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { JobStart } from '../../shared/api';
-import { oneLine, UserError } from '../core/errors';
+import { oneLine, RelayedError, UserError } from '../core/errors';
 import { jobAnalyses } from '../analyses/registry';
 import type { WorkerMessage } from '../jobs/messages';
+import type { ThreadRequest } from './job-thread';
 import { folderBlobs, fetchFolder, redisBlobs, type BlobStore } from './blobs';
 import { connectionOf, redactUrl, type RedisTarget } from './connection';
 import { cancelKey, heartbeatKey, Payload, PREFIX, QUEUE, type ChildOutcome, type ChildProgress, type RunPayload } from './protocol';
 
-const threadEntry = new URL('../jobs/worker-boot.mjs', import.meta.url);
-const jobTableModule = new URL('../analyses/registry.ts', import.meta.url).href;
+const threadEntry = new URL('./thread-boot.mjs', import.meta.url);
+// a thread is replaced after this many jobs, which bounds what a leaking analysis can hold on to
+const RECYCLE_AFTER_JOBS = 50;
 const HEARTBEAT_MS = 2_000;
 const PROGRESS_EVERY_MS = 250;
 
@@ -30,6 +32,12 @@ export interface WorkerOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   log?: (line: string) => void;
+}
+
+interface Slot {
+  thread: Thread;
+  jobs: number;
+  dead: boolean;
 }
 
 export interface RunningWorker {
@@ -100,29 +108,53 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       log(`done ${job.id} on ${id}`);
       return outcome;
     } catch (e) {
-      log(`failed ${job.id} on ${id}: ${oneLine(e)}`);
+      // the thread's line (already one line) or the worker's own refusal, as BullMQ records it
+      log(`failed ${job.id} on ${id}: ${(e as Error).message}`);
       throw e;
     } finally {
       active--;
     }
   };
 
+  // one long-lived thread per concurrency slot (see job-thread.ts); a thread that died is replaced
+  const idle: Slot[] = [];
+  const slots = new Set<Slot>();
+  const takeSlot = (): Slot => {
+    for (let s = idle.pop(); s; s = idle.pop()) if (!s.dead) return s;
+    const slot: Slot = { thread: new Thread(threadEntry, { stdout: false, stderr: false }), jobs: 0, dead: false };
+    slot.thread.once('exit', () => {
+      slot.dead = true;
+      slots.delete(slot);
+    });
+    slots.add(slot);
+    return slot;
+  };
+  const release = (slot: Slot) => {
+    if (slot.dead) return;
+    if (++slot.jobs >= RECYCLE_AFTER_JOBS) void slot.thread.terminate();
+    else idle.push(slot);
+  };
+
   const runInThread = (job: Job, kind: string, config: unknown, jobDir: string) =>
     new Promise<ChildOutcome>((resolveRun, reject) => {
-      const thread = new Thread(threadEntry, { workerData: { kind, config, workDir: jobDir, table: jobTableModule }, stdout: false, stderr: false });
+      const slot = takeSlot();
+      const { thread } = slot;
       let settled = false;
       let last = 0;
       // cancellation from the submitter: a key the worker looks at while the job runs
       const cancelWatch = setInterval(() => {
-        void client.exists(cancelKey(job.id!)).then((n) => n && thread.postMessage({ type: 'cancel' }), () => {});
+        void client.exists(cancelKey(job.id!)).then((n) => n && thread.postMessage({ type: 'cancel' } satisfies ThreadRequest), () => {});
       }, 1_000);
-      const settle = (fn: () => void) => {
+      const settle = (fn: () => void, threadLost = false) => {
         if (settled) return;
         settled = true;
         clearInterval(cancelWatch);
+        thread.off('message', onMessage).off('error', onError).off('exit', onExit);
+        if (threadLost) slot.dead = true;
+        else release(slot);
         fn();
       };
-      thread.on('message', (m: WorkerMessage) => {
+      const onMessage = (m: WorkerMessage) => {
         if (m.type === 'progress') {
           const now = Date.now();
           if (!m.metrics && now - last < PROGRESS_EVERY_MS) return;
@@ -130,11 +162,13 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           const progress: ChildProgress = { fraction: m.fraction, stage: m.stage, metrics: m.metrics, worker: id };
           void job.updateProgress(progress as unknown as object).catch(() => {});
         } else if (m.type === 'done') settle(() => resolveRun({ result: m.result, resultPaths: m.resultPaths, worker: id }));
-        else if (m.type === 'failed') settle(() => reject(new Error(m.error)));
+        else if (m.type === 'failed') settle(() => reject(new RelayedError(m.error)));
         else if (m.type === 'cancelled') settle(() => reject(new UnrecoverableError('cancelled by the user')));
-      });
-      thread.on('error', (e) => settle(() => reject(new Error(oneLine(e)))));
-      thread.on('exit', (code) => settle(() => reject(new Error(`job thread exited with code ${code}`))));
+      };
+      const onError = (e: Error) => settle(() => reject(new Error(oneLine(e))), true);
+      const onExit = (code: number) => settle(() => reject(new Error(`job thread exited with code ${code}`)), true);
+      thread.on('message', onMessage).on('error', onError).on('exit', onExit);
+      thread.postMessage({ type: 'run', kind, config, workDir: jobDir } satisfies ThreadRequest);
     });
 
   const worker = new Worker(QUEUE, processor, {
@@ -161,6 +195,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     async close() {
       clearInterval(heartbeat);
       await worker.close();
+      await Promise.all([...slots].map((s) => s.thread.terminate()));
       await client.del(heartbeatKey(id)).catch(() => {});
       await worker.disconnect();
       client.disconnect();

@@ -1,15 +1,17 @@
 // The queue's guards and recoveries against a real, password-protected, append-only redis-server: poison jobs,
 // unknown kinds, bad payloads, paths outside the worker, blob models, sweeps, and a Redis restart mid-run.
 import { cpSync, mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EvalResult } from '../../../src/shared/api';
 import { createService, type Service } from '../../../src/engine/service';
 import { connectionOf } from '../../../src/engine/distributed/connection';
-import { PREFIX, QUEUE } from '../../../src/engine/distributed/protocol';
+import { heartbeatKey, PREFIX, QUEUE } from '../../../src/engine/distributed/protocol';
 import type { RemoteRunner } from '../../../src/engine/distributed/remote-runner';
 import { resolveModelRef } from '../../../src/engine/models/io';
 import { skipReason, startRedis, type RedisServer } from './redis';
@@ -43,6 +45,9 @@ describe.skipIf(skipReason !== '')(`distributed: queue guards ${skipReason}`, ()
     const connection = connectionOf({ url: redis.url });
     raw = new Queue(QUEUE, { connection, prefix: PREFIX });
     rawEvents = new QueueEvents(QUEUE, { connection, prefix: PREFIX });
+    // the Redis restart below drops their connections; they reconnect by themselves
+    raw.on('error', () => {});
+    rawEvents.on('error', () => {});
     await rawEvents.waitUntilReady();
   });
   afterAll(async () => {
@@ -107,6 +112,15 @@ describe.skipIf(skipReason !== '')(`distributed: queue guards ${skipReason}`, ()
     const job = await raw.add('ping', { op: 'ping', sentAt: Date.now() }, { jobId: 'raw-ping' });
     const r = (await job.waitUntilFinished(rawEvents, 30_000)) as { worker: string };
     expect(r.worker).toBe(worker.id);
+    // and keeps a heartbeat that expires if it dies
+    const client = new Redis(connectionOf({ url: redis.url }));
+    try {
+      const beat = JSON.parse((await client.get(heartbeatKey(worker.id)))!) as { pid: number };
+      expect(beat.pid).toBe(worker.proc.pid);
+      expect(await client.pttl(heartbeatKey(worker.id))).toBeGreaterThan(0);
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('sends a model on disk as checked blobs; the worker\'s result equals the local one', async () => {
@@ -143,5 +157,42 @@ describe.skipIf(skipReason !== '')(`distributed: queue guards ${skipReason}`, ()
     for (const c of runner.listChildren(id)) expect(worker.output().split('\n').filter((l) => l.startsWith(`done ${c.jobId} `))).toHaveLength(1);
     // each configuration ran as given: three val seeds, three different val subsets
     expect(new Set(results.map((r) => JSON.stringify(r.metrics))).size).toBeGreaterThan(1);
+  });
+
+  it('cancels a child running on a worker; the worker takes the next job', async () => {
+    const long = runner.start('train', { arch: 'lenet5', data: 'mnist', epochs: 50, limit: 4096, seed: 2 });
+    const deadline = Date.now() + 90_000;
+    while (runner.listChildren(long.id)[0].status !== 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(runner.cancel(long.id)).toBe(true);
+    expect((await runner.wait(long.id)).status).toBe('cancelled');
+    const next = await runner.wait(runner.start('eval', evalOf('builtin:lenet5-mnist', 50)).id);
+    expect(next.status).toBe('done');
+    expect(worker.output()).toMatch(new RegExp(`failed ${long.id}\\.0 on \\S+: cancelled by the user`));
+  });
+
+  it('the CLI sends a job to the queue with --redis', async () => {
+    const bin = resolve(import.meta.dirname, '../../../bin/layerlens.mjs');
+    const ws = mkdtempSync(join(tmpdir(), 'll-dist-cli-'));
+    const r = spawnSync(process.execPath, [bin, 'eval', 'builtin:lenet5-mnist', '--data', 'mnist', '--limit', '60', '--redis', redis.url, '--workspace', ws, '--json'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, LAYERLENS_REDIS: '' },
+    });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ split: 'test', n: 60 });
+    const jobs = spawnSync(process.execPath, [bin, 'jobs', '--workspace', ws, '--json'], { encoding: 'utf8', timeout: 60_000 });
+    const [rec] = JSON.parse(jobs.stdout) as { id: string; stage: string }[];
+    expect(rec.stage).toBe('1/1 children');
+    // (spawnSync held this process's event loop: the worker's last lines may still be in the pipe)
+    await vi.waitFor(() => expect(worker.output()).toContain(`done ${rec.id}.0 on ${worker.id}`), { timeout: 10_000 });
+  });
+
+  it('on SIGTERM a worker finishes the job it is running, then exits 0', async () => {
+    const { id } = runner.start('eval', evalOf('builtin:lenet5-mnist', 300));
+    const deadline = Date.now() + 90_000;
+    while (runner.listChildren(id)[0].status === 'queued' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await stopWorker(worker)).toBe(0);
+    expect((await runner.wait(id)).status).toBe('done');
+    expect(worker.output()).toMatch(new RegExp(`done ${id}\\.0 on [^\\n]*\\n[^]*stopped`));
   });
 });

@@ -17,6 +17,8 @@
  * through the backbone of the paired seed (pre-trained on MNIST digits only, so any scene seed can use it), and
  * writes per-class purity and the eigen-gap's k. Data seeds 101–103 are the val seeds the mining knobs are chosen
  * on; seeds 1–3 (the reported ones) are mined only with the chosen variant and the first runs' one.
+ * `--mining-merge a.json,b.json [--out file] [--table parts-mining-val]` merges such outputs, names the variant
+ * with the highest mean spectral purity, and writes one schema record per run.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -76,12 +78,12 @@ function writeRunRecord(r: LabRecord): string {
 /** Mining variants compared on the val seeds (everything else as DEFAULT_MINE). */
 const MINING_VARIANTS: Record<string, Partial<MineSettings>> = {
   // the first runs: self-loops kept, k fixed at 8
-  'v1-selfloops-k8': { selfLoops: true, clusterCount: 'fixed', kappa: 6, neighbours: 8 },
-  'njw-k8': { selfLoops: false, clusterCount: 'fixed', kappa: 6, neighbours: 8 },
+  'v1-selfloops-k8': { selfLoops: true, clusterCount: 'fixed', detectorAffinity: 'score', kappa: 6, neighbours: 8 },
+  'njw-k8': { selfLoops: false, clusterCount: 'fixed', detectorAffinity: 'score', kappa: 6, neighbours: 8 },
   ...Object.fromEntries([10, 20, 40].flatMap((fireTop) => [8, 16].map((neighbours) => [`njw-k8-cofire${fireTop}-nn${neighbours}`, { selfLoops: false, clusterCount: 'fixed', detectorAffinity: 'cofire', fireTop, neighbours } satisfies Partial<MineSettings>]))),
   ...Object.fromEntries([10, 20, 40].map((fireTop) => [`njw-gap-cofire${fireTop}-nn8`, { selfLoops: false, clusterCount: 'eigengap', detectorAffinity: 'cofire', fireTop, neighbours: 8 } satisfies Partial<MineSettings>])),
   ...Object.fromEntries(
-    [3, 6, 12].flatMap((kappa) => [8, 16, 0].map((neighbours) => [`njw-gap-kappa${kappa}-nn${neighbours}`, { selfLoops: false, clusterCount: 'eigengap', kappa, neighbours } satisfies Partial<MineSettings>])),
+    [3, 6, 12].flatMap((kappa) => [8, 16, 0].map((neighbours) => [`njw-gap-kappa${kappa}-nn${neighbours}`, { selfLoops: false, clusterCount: 'eigengap', detectorAffinity: 'score', kappa, neighbours } satisfies Partial<MineSettings>])),
   ),
 };
 const DATA = { images: 400, testImages: 200, classes: 4, size: 64 };
@@ -120,18 +122,31 @@ async function miningOnly(): Promise<void> {
       console.log(`data seed ${dataSeed} ${name}: purity spectral ${purity.spectral.toFixed(3)} / k-means ${purity.kmeans.toFixed(3)}, part precision ${purity.partSpectral.toFixed(3)} / ${purity.partKmeans.toFixed(3)}, k ${perClass.map((r) => r.k).join(',')} (${((Date.now() - t1) / 1000).toFixed(0)} s)`);
     }
   }
+  finishMining(runs as MiningRun[], out);
+}
+
+type MiningRun = { variant: string; dataSeed: number; backboneSeed: number; mine: MineSettings; purity: Record<string, number>; perClass: { k: number }[]; splits: ReturnType<typeof splitsOf> & { nTrain: number }; featureSeconds: number; miningSeconds: number };
+
+/**
+ * Per-variant means, the variant selected (highest mean spectral purity over the runs' data seeds: run it on the val
+ * seeds only), the merged JSON, and with `--table` one schema record per run (val figures for a `-val` table).
+ */
+function finishMining(runs: MiningRun[], out: string): void {
+  const names = [...new Set(runs.map((r) => r.variant))];
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const byVariant = names.map((name) => {
-    const rs = runs.filter((r) => r.variant === name) as { purity: Record<string, number> }[];
-    return { variant: name, spectral: mean(rs.map((r) => r.purity.spectral)), kmeans: mean(rs.map((r) => r.purity.kmeans)), partSpectral: mean(rs.map((r) => r.purity.partSpectral)), partKmeans: mean(rs.map((r) => r.purity.partKmeans)) };
+    const rs = runs.filter((r) => r.variant === name);
+    return { variant: name, seeds: rs.length, spectral: mean(rs.map((r) => r.purity.spectral)), kmeans: mean(rs.map((r) => r.purity.kmeans)), partSpectral: mean(rs.map((r) => r.purity.partSpectral)), partKmeans: mean(rs.map((r) => r.purity.partKmeans)), meanK: mean(rs.map((r) => mean(r.perClass.map((c) => c.k)))) };
   });
-  writeFileSync(out, JSON.stringify({ dataSeeds, backboneSeeds, data: DATA, variants: MINING_VARIANTS, byVariant, runs }, null, 2));
-  // schema records: the val seeds' mining is the selection table (its figures are val); seeds 1–3 the reported one
   const table = flag('table', '');
+  // a selection only where the runs are the val seeds' (a table named *-val)
+  const select = table.endsWith('-val');
+  const selected = select ? [...byVariant].sort((a, b) => b.spectral - a.spectral)[0]?.variant : undefined;
+  const dataSeeds = [...new Set(runs.map((r) => r.dataSeed))];
+  writeFileSync(out, JSON.stringify({ dataSeeds, data: DATA, ...(select ? { selectedBy: 'highest mean spectral purity over these (val) data seeds', selected } : {}), variants: Object.fromEntries(names.map((n) => [n, MINING_VARIANTS[n] ?? null])), byVariant, runs }, null, 2));
   if (table) {
-    for (const r of runs as { variant: string; dataSeed: number; backboneSeed: number; mine: MineSettings; purity: Record<string, number>; perClass: { k: number }[]; splits: ReturnType<typeof splitsOf> & { nTrain: number }; featureSeconds: number; miningSeconds: number }[]) {
-      const m = { puritySpectral: r.purity.spectral, purityKmeans: r.purity.kmeans, partPrecisionSpectral: r.purity.partSpectral, partPrecisionKmeans: r.purity.partKmeans, meanK: r.perClass.reduce((a, c) => a + c.k, 0) / r.perClass.length };
-      const isVal = table.endsWith('-val');
+    for (const r of runs) {
+      const m = { puritySpectral: r.purity.spectral, purityKmeans: r.purity.kmeans, partPrecisionSpectral: r.purity.partSpectral, partPrecisionKmeans: r.purity.partKmeans, meanK: mean(r.perClass.map((c) => c.k)) };
       writeRecord(RESULTS, {
         experiment: EXPERIMENT,
         table,
@@ -139,15 +154,22 @@ async function miningOnly(): Promise<void> {
         seed: r.dataSeed,
         config: { dataSeed: r.dataSeed, backboneSeed: r.backboneSeed, data: DATA, mineSettings: r.mine, minedOn: 'train images of the data seed' },
         splits: r.splits,
-        metrics: isVal ? { val: m, test: {} } : { val: {}, test: {}, model: m },
+        metrics: table.endsWith('-val') ? { val: m, test: {} } : { val: {}, test: {}, model: m },
         timings: { featureSeconds: r.featureSeconds, miningSeconds: r.miningSeconds },
         backend: 'native',
       });
     }
   }
   console.table(byVariant);
+  if (selected) console.log(`selected on val: ${selected}`);
 }
 
+if (args.includes('--mining-merge')) {
+  // the runs of several --mining-only outputs (e.g. one process per data seed) as one file and one table
+  const files = flag('mining-merge', '').split(',');
+  finishMining(files.flatMap((f) => (JSON.parse(readFileSync(resolve(f), 'utf8')) as { runs: MiningRun[] }).runs), resolve(flag('out', 'results/parts/mining-val.json')));
+  process.exit(0);
+}
 if (args.includes('--mining-only')) {
   await miningOnly();
   process.exit(0);
@@ -190,7 +212,7 @@ for (const [row, seed] of todo) {
 }
 
 // summary from every record present
-type Rec = { row: string; seed: number; val: PartsTrainResult['val']; test: PartsTrainResult['test']; mining: PartsTrainResult['mining']; wallSeconds: number; cpuSeconds: number; timings: Record<string, number>; backend: string };
+type Rec = { row: string; seed: number; val: PartsTrainResult['val']; test: PartsTrainResult['test']; mining: PartsTrainResult['mining'] & { k?: number[] }; mineSettings?: Record<string, unknown>; wallSeconds: number; cpuSeconds: number; timings: Record<string, number>; backend: string };
 const all: Rec[] = readdirSync(records).filter((f) => /^[a-z0-9-]+-seed\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(join(records, f), 'utf8')));
 const ms = (xs: number[]) => {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -208,10 +230,32 @@ const line = (name: string, rs: Rec[]) =>
     ? `| ${name} | ${rs.length} | ${ms(rs.map((r) => r.test.corloc))} | ${ms(rs.map((r) => r.val.corloc))} | ${ms(rs.map((r) => r.test.top1Global))} | ${ms(rs.map((r) => r.test.top1Parts))} | ${ms(rs.map((r) => r.test.top1Both))} | ${ms(rs.map((r) => r.wallSeconds))} |`
     : `| ${name} | 0 | | | | | | |`;
 const pur = (rs: Rec[], k: 'spectral' | 'kmeans' | 'partSpectral' | 'partKmeans') => ms(rs.filter((r) => r.mining.purity).map((r) => r.mining.purity![k]));
+/** A mining-only output as a markdown table (script output, from the file the mining pass wrote). */
+function miningTable(file: string, title: string): string[] {
+  const f = join(records, file);
+  if (!existsSync(f)) return [];
+  const j = JSON.parse(readFileSync(f, 'utf8')) as { dataSeeds: number[]; selected?: string; runs: { variant: string; purity: Record<string, number>; perClass: { k: number }[] }[] };
+  const names = [...new Set(j.runs.map((r) => r.variant))];
+  return [
+    title,
+    '',
+    `Data seeds ${j.dataSeeds.join(', ')}; mean ± std over them.${j.selected ? ` Selected (highest spectral purity): **${j.selected}**.` : ''}`,
+    '',
+    '| variant | purity spectral | purity k-means (same k) | part precision spectral | part precision k-means | clusters per class |',
+    '|---|---|---|---|---|---|',
+    ...names.map((n) => {
+      const rs = j.runs.filter((r) => r.variant === n);
+      return `| ${n} | ${ms(rs.map((r) => r.purity.spectral))} | ${ms(rs.map((r) => r.purity.kmeans))} | ${ms(rs.map((r) => r.purity.partSpectral))} | ${ms(rs.map((r) => r.purity.partKmeans))} | ${ms(rs.map((r) => r.perClass.reduce((a, c) => a + c.k, 0) / r.perClass.length))} |`;
+    }),
+    '',
+  ];
+}
 // mining does not depend on the MIL row: one run per seed (the first detector-affinity row recorded)
 const spectralRuns = [...new Map(all.filter((r) => r.row !== 'kmeans' && r.mining.purity).sort((x, y) => x.row.localeCompare(y.row)).map((r) => [r.seed, r] as const)).values()];
 const md = [
   '# Part-detector lab (issue 12): part scenes, 3 seeds, selected on val, reported on test',
+  '',
+  'Script output of scripts/experiments/parts-ablation.ts (from the lab JSON beside this file). The report (`layerlens report`) builds the same tables from the schema records in results/parts/parts, parts-mining and parts-mining-val. The first runs (self-loops in the spectral graph, score affinity) are kept in v1-selfloops/.',
   '',
   `Part scenes: ${DATA.classes} classes, ${DATA.images} train images (val carved from them), ${DATA.testImages} test images, ${DATA.size} px. Seed s = data seed = training seed. Mean ± std over seeds.`,
   `Backend ${all[0]?.backend ?? '?'}; wall seconds on this shared 2-core machine (every row of a seed reuses the seed's backbone; the first row's time includes its pre-training).`,
@@ -228,13 +272,17 @@ const md = [
   '',
   '## Mining purity (seeds of all classes; hidden kinds part / body / distractor-k / background)',
   '',
-  'Every run clusters the same seeds both ways (mining does not depend on the MIL row), so each seed counts once: the figures below come from one detector-affinity run per seed.',
+  'Every run clusters the same seeds both ways (mining does not depend on the MIL row), so each seed counts once: the figures below come from one detector-affinity run per seed. Spectral = Ng–Jordan–Weiss on the co-firing detector affinity (A_ii = 0); k-means on the raw features with the same k.',
   '',
   '| clustering | purity (all clusters) | distinctive-part cluster precision |',
   '|---|---|---|',
   `| detector-based spectral | ${pur(spectralRuns, 'spectral')} | ${pur(spectralRuns, 'partSpectral')} |`,
-  `| raw-feature k-means | ${pur(spectralRuns, 'kmeans')} | ${pur(spectralRuns, 'partKmeans')} |`,
+  `| raw-feature k-means (same k) | ${pur(spectralRuns, 'kmeans')} | ${pur(spectralRuns, 'partKmeans')} |`,
   '',
+  `Mining settings of these runs (DEFAULT_MINE, chosen on the val seeds): ${JSON.stringify(spectralRuns[0]?.mineSettings ?? null)}; clusters per class: ${spectralRuns.map((r) => `seed ${r.seed}: ${(r.mining.k ?? []).join(',')}`).join('; ')}.`,
+  '',
+  ...miningTable('mining-val.json', '## Mining variants on the val seeds 101–103 (mining only; the selection)'),
+  ...miningTable('mining-seeds123.json', '## The diagonal fix alone on the reported seeds 1–3 (mining only, score affinity)'),
 ].join('\n');
 writeFileSync(join(records, 'summary.md'), md);
 console.log(md);

@@ -46,7 +46,7 @@ export interface MineSettings {
   seed: number;
 }
 
-export const DEFAULT_MINE: Omit<MineSettings, 'affinity' | 'seed'> = { seeds: 80, perImage: 2, candidates: 12, clusters: 8, clusterCount: 'eigengap', minClusters: 4, selfLoops: false, detectorAffinity: 'score', fireTop: 20, patterns: 3, kappa: 6, neighbours: 8 };
+export const DEFAULT_MINE: Omit<MineSettings, 'affinity' | 'seed'> = { seeds: 80, perImage: 2, candidates: 12, clusters: 8, clusterCount: 'fixed', minClusters: 4, selfLoops: false, detectorAffinity: 'cofire', fireTop: 40, patterns: 3, kappa: 6, neighbours: 8 };
 
 interface SeedRef {
   /** index into the train images */

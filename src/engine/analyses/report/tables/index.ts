@@ -10,6 +10,7 @@ import { mlq } from './mlq';
 import { trp } from './trp';
 import { zigzag } from './zigzag';
 import { headlineQuant, headlineTrp } from './headline';
+import { parts, partsMining, partsMiningVal } from './parts';
 import { ptq } from './ptq';
 
 export type { ChartSpec, RowStats, TableSpec } from './common';
@@ -21,6 +22,9 @@ const tableSpecs: Record<string, TableSpec> = {
   mlq,
   trp,
   zigzag,
+  parts,
+  'parts-mining': partsMining,
+  'parts-mining-val': partsMiningVal,
   ptq,
   'headline-quant': headlineQuant,
   'headline-trp': headlineTrp,

@@ -84,6 +84,7 @@ export function representations(m: Pick<PartsModel, 'detectors' | 'dim' | 'globa
 /**
  * Mining alone (what purity measures): the background model from a seeded sample of the regions, then each class's
  * patterns from its positive images against the others. `hidden` only labels the chosen seeds for purity.
+ * @public scripts/experiments/parts-ablation.ts --mining-only calls it (knip does not see scripts/experiments)
  */
 export function mineClasses(
   train: Pick<PartsInput, 'images' | 'labels'>,

@@ -19,6 +19,8 @@ port.on('message', (m: ThreadRequest) => {
   if (m.type === 'cancel') abort?.abort();
   else void run(m);
 });
+// the engine is loaded (the imports above ran): the worker may call itself ready
+post({ type: 'log', message: 'loaded' });
 
 async function run(m: Extract<ThreadRequest, { type: 'run' }>): Promise<void> {
   const controller = new AbortController();

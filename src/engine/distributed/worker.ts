@@ -119,8 +119,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   // one long-lived thread per concurrency slot (see job-thread.ts); a thread that died is replaced
   const idle: Slot[] = [];
   const slots = new Set<Slot>();
-  const takeSlot = (): Slot => {
-    for (let s = idle.pop(); s; s = idle.pop()) if (!s.dead) return s;
+  const newSlot = (): Slot => {
     const slot: Slot = { thread: new Thread(threadEntry, { stdout: false, stderr: false }), jobs: 0, dead: false };
     slot.thread.once('exit', () => {
       slot.dead = true;
@@ -128,6 +127,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     });
     slots.add(slot);
     return slot;
+  };
+  const takeSlot = (): Slot => {
+    for (let s = idle.pop(); s; s = idle.pop()) if (!s.dead) return s;
+    return newSlot();
   };
   const release = (slot: Slot) => {
     if (slot.dead) return;
@@ -188,6 +191,17 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       .catch(() => {});
   await beat();
   const heartbeat = setInterval(beat, HEARTBEAT_MS);
+  // load the engine into every slot's thread before taking the first job
+  await Promise.all(
+    Array.from({ length: opts.concurrency ?? 1 }, async () => {
+      const slot = newSlot();
+      await new Promise<void>((loaded) => {
+        slot.thread.once('message', () => loaded());
+        slot.thread.once('exit', () => loaded());
+      });
+      if (!slot.dead) idle.push(slot);
+    }),
+  );
   void worker.run();
   log(`worker ${id} ready on ${redactUrl(opts.redis.url)} (concurrency ${opts.concurrency ?? 1}, folder ${root})`);
   return {

@@ -8,10 +8,11 @@ import { dnq } from './dnq';
 import { slq } from './slq';
 import { mlq } from './mlq';
 import { trp } from './trp';
-import { zigzag } from './zigzag';
+import { zigzag, zigzagSweep } from './zigzag';
+import { action, actionGap } from './action';
 import { headlineQuant, headlineTrp } from './headline';
-import { parts, partsMining, partsMiningVal } from './parts';
 import { ptq } from './ptq';
+import { parts, partsMining, partsMiningVal } from './parts';
 
 export type { ChartSpec, RowStats, TableSpec } from './common';
 
@@ -25,6 +26,9 @@ const tableSpecs: Record<string, TableSpec> = {
   parts,
   'parts-mining': partsMining,
   'parts-mining-val': partsMiningVal,
+  action,
+  'action-gap': actionGap,
+  'zigzag-sweep': zigzagSweep,
   ptq,
   'headline-quant': headlineQuant,
   'headline-trp': headlineTrp,

@@ -258,7 +258,7 @@ const md = [
   'Script output of scripts/experiments/parts-ablation.ts (from the lab JSON beside this file). The report (`layerlens report`) builds the same tables from the schema records in results/parts/parts, parts-mining and parts-mining-val. The first runs (self-loops in the spectral graph, score affinity) are kept in v1-selfloops/.',
   '',
   `Part scenes: ${DATA.classes} classes, ${DATA.images} train images (val carved from them), ${DATA.testImages} test images, ${DATA.size} px. Seed s = data seed = training seed. Mean ± std over seeds.`,
-  `Backend ${all[0]?.backend ?? '?'}; wall seconds on this shared 2-core machine (every row of a seed reuses the seed's backbone; the first row's time includes its pre-training).`,
+  `Backend ${all[0]?.backend ?? '?'}; wall seconds on this shared 2-core machine, the three seeds in parallel (every row of a seed reuses the seed's backbone; a row that pre-trains it includes that time: ${all.filter((r) => (r.timings.pretrain ?? 0) > 1).length ? 'some rows here do' : 'none here did, the backbones of the first runs (v1-selfloops/, ≈ 590 s each) were reused'}).`,
   '',
   '| row | seeds | test CorLoc | val CorLoc | test top-1 global | test top-1 parts | test top-1 parts + global | wall s |',
   '|---|---|---|---|---|---|---|---|',

@@ -45,11 +45,15 @@ const { values } = parseArgs({
 const DATA: Omit<ActionGenOptions, 'lag'> = { clips: 480, testClips: 240, frames: 16, size: 32, lagJitter: 1, seed: 1, flashPose: 'still', ambiguousRate: 0.5 };
 /** lr and epochs chosen on val (README: selection); maxOffset covers the largest lag + jitter */
 const TRAIN = { epochs: 20, learningRate: 5e-3, batchSize: 16, maxOffset: 10, flowStack: 2, valFraction: 0.2 };
-const ROWS: Record<string, { levels: 'coarse-to-fine' | 'fine'; fusion: 'async' | 'sync' }> = {
+const ROWS: Record<string, { levels: 'coarse-to-fine' | 'fine'; fusion: 'async' | 'sync'; limit?: number; lags?: number[] }> = {
   'c2f-async': { levels: 'coarse-to-fine', fusion: 'async' },
   'c2f-sync': { levels: 'coarse-to-fine', fusion: 'sync' },
-  'fine-async': { levels: 'fine', fusion: 'async' },
+  // the levels comparison at the middle lag only (the CPU budget)
+  'fine-async': { levels: 'fine', fusion: 'async', lags: [4] },
   'fine-sync': { levels: 'fine', fusion: 'sync' },
+  // scarce fine-class data (8 train clips a class): where a coarse level should help the fine one most
+  'c2f-async-n96': { levels: 'coarse-to-fine', fusion: 'async', limit: 96 },
+  'fine-async-n96': { levels: 'fine', fusion: 'async', limit: 96 },
 };
 const recordsRoot = join(root, 'results');
 const labDir = join(recordsRoot, 'action');
@@ -72,6 +76,8 @@ interface LabRecord {
   result: ActionTrainResult;
   /** top-1 (fine) of the kept weights on the ambiguous clips (second flash = the other object) and on the rest */
   bySubset?: Record<'val' | 'test', { ambiguous: number; nAmbiguous: number; unambiguous: number; nUnambiguous: number }>;
+  /** resumed from a checkpoint: the run's wall/CPU timings cover only the part after the resume */
+  resumed?: boolean;
 }
 
 const argmax = (v: readonly number[]) => v.reduce((best, x, i) => (x > v[best] ? i : best), 0);
@@ -101,7 +107,7 @@ async function subsetScores(runDir: string, dataDir: string, valFraction: number
 
 const labPath = (row: string, lag: number, seed: number) => join(labDir, `${row}.lag${lag}.s${seed}.json`);
 // seed-major: if time runs out, every lag has the same seeds
-const plan = seeds.flatMap((seed) => lags.flatMap((lag) => rows.map((row) => ({ row, lag, seed }))));
+const plan = seeds.flatMap((seed) => lags.flatMap((lag) => rows.filter((row) => (ROWS[row].lags ?? [lag]).includes(lag)).map((row) => ({ row, lag, seed }))));
 const mine = plan.filter((_, i) => i % shards === shard);
 const todo = mine.filter((p) => !existsSync(labPath(p.row, p.lag, p.seed)));
 
@@ -133,7 +139,10 @@ function writeRunRecord(rec: LabRecord): void {
       model: { bestEpoch: r.bestEpoch, peakOffset: peakOffset(r), peakOffsetError: peakOffset(r) - rec.lag, lag: rec.lag },
     },
     curves: { valTop1Fine: { split: 'val', xLabel: 'epoch', yLabel: 'val top-1 (fine)', points: r.history.map((h) => [h.epoch, h.valTop1Fine] as [number, number]) } },
-    timings: { seconds: r.wallSeconds, cpuSeconds: r.cpuSeconds, trainSeconds: r.timings.trainSeconds, secondsPerEpoch: r.timings.secondsPerEpoch, flowSeconds: r.timings.flowSeconds },
+    // a resumed run's timings would cover its last part only: the whole run's epochs from its history instead
+    timings: rec.resumed
+      ? { trainSeconds: r.history.reduce((a, h) => a + h.seconds, 0), secondsPerEpoch: r.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, r.history.length) }
+      : { seconds: r.wallSeconds, cpuSeconds: r.cpuSeconds, trainSeconds: r.timings.trainSeconds, secondsPerEpoch: r.timings.secondsPerEpoch, flowSeconds: r.timings.flowSeconds },
     backend: r.backend,
     source: `results/action/${rec.row}.lag${rec.lag}.s${rec.seed}.json`,
   });
@@ -141,9 +150,9 @@ function writeRunRecord(rec: LabRecord): void {
 
 /** Paired async − sync gap of one (levels, lag, seed), derived from the two run records (table `action-gap`). */
 function writeGapRecords(recs: LabRecord[]): void {
-  for (const a of recs.filter((r) => r.result.fusion === 'async')) {
-    const levels = a.row.split('-')[0];
-    const s = recs.find((r) => r.row === `${levels}-sync` && r.lag === a.lag && r.seed === a.seed);
+  for (const a of recs.filter((r) => r.row.includes('-async'))) {
+    const levels = a.row.replace('-async', '');
+    const s = recs.find((r) => r.row === a.row.replace('-async', '-sync') && r.lag === a.lag && r.seed === a.seed);
     if (!s) continue;
     const gap = (k: 'val' | 'test', m: 'top1Fine' | 'top1Coarse') => a.result[k][m] - s.result[k][m];
     const gapAmbiguous = (k: 'val' | 'test'): Record<string, number> => (a.bySubset && s.bySubset ? { gapFineAmbiguous: a.bySubset[k].ambiguous - s.bySubset[k].ambiguous } : {});
@@ -181,9 +190,10 @@ function table(): string {
   for (const [k, rs] of [...groups].sort()) {
     const [row, lag] = k.split('\0');
     rs.sort((a, b) => a.seed - b.seed);
-    const cpu = rs.map((r) => r.result.cpuSeconds);
+    // a resumed run's CPU time covers its last part only: left out of the mean, its seed starred
+    const cpu = rs.filter((r) => !r.resumed).map((r) => r.result.cpuSeconds);
     lines.push(
-      `| ${row} | ${Number(lag)} | ${rs.map((r) => r.seed).join(',')} | ${ms(rs.map((r) => r.result.val.top1Fine))} | ${ms(rs.map((r) => r.result.test.top1Fine))} | ${ms(rs.map((r) => r.result.test.top1Coarse))} | ${sub(rs, 'ambiguous')} | ${sub(rs, 'unambiguous')} | ${rs.map((r) => peakOffset(r.result)).join(', ')} | ${rs.map((r) => r.result.bestEpoch).join(', ')} | ${(cpu.reduce((a, b) => a + b, 0) / cpu.length).toFixed(0)} |`,
+      `| ${row} | ${Number(lag)} | ${rs.map((r) => `${r.seed}${r.resumed ? '*' : ''}`).join(',')} | ${ms(rs.map((r) => r.result.val.top1Fine))} | ${ms(rs.map((r) => r.result.test.top1Fine))} | ${ms(rs.map((r) => r.result.test.top1Coarse))} | ${sub(rs, 'ambiguous')} | ${sub(rs, 'unambiguous')} | ${rs.map((r) => peakOffset(r.result)).join(', ')} | ${rs.map((r) => r.result.bestEpoch).join(', ')} | ${cpu.length ? (cpu.reduce((a, b) => a + b, 0) / cpu.length).toFixed(0) : '—'} |`,
     );
   }
   // paired gaps per lag (same seed, same levels)
@@ -206,8 +216,20 @@ function writeAllRecords(): void {
   writeGapRecords(recs);
 }
 
+/** README.md's tables are this script's output, between two markers; the prose around them is written by hand. */
+function writeReadmeTables(): void {
+  const file = join(labDir, 'README.md');
+  const [start, end] = ['<!-- action-ablation:table:start -->', '<!-- action-ablation:table:end -->'];
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : `${start}\n${end}\n`;
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) return;
+  writeFileSync(file, `${text.slice(0, i + start.length)}\n<!-- written by scripts/experiments/action-ablation.ts --table; do not edit -->\n${table()}\n${text.slice(j)}`);
+}
+
 if (values.table) {
   writeAllRecords();
+  writeReadmeTables();
   console.log(table());
   process.exit(0);
 }
@@ -233,10 +255,12 @@ for (const { row, lag, seed } of todo) {
     rmSync(dataLock, { force: true });
   }
   const spec = ROWS[row];
-  const config = ActionTrainConfig.parse({ ...TRAIN, ...overrides, data: dataDir, levels: spec.levels, fusion: spec.fusion, seed, out: join(cache, 'runs-v3', `${row}.lag${lag}.s${seed}`) });
+  const config = ActionTrainConfig.parse({ ...TRAIN, ...overrides, ...(spec.limit ? { limit: spec.limit } : {}), data: dataDir, levels: spec.levels, fusion: spec.fusion, seed, out: join(cache, 'runs-v3', `${row}.lag${lag}.s${seed}`) });
   const result = await train.run(config, plainContext(undefined));
+  // a run resumed from its checkpoint reports the timings of its last part only: flagged, not hidden
+  const resumed = result.history.length > 0 && result.timings.trainSeconds < 0.9 * result.history.reduce((a, h) => a + h.seconds, 0);
   const bySubset = await subsetScores(config.out!, dataDir, TRAIN.valFraction);
-  const rec: LabRecord = { row, lag, seed, data: { ...data, generator: 'moving-digits-v3' }, result: { ...result, runDir: undefined, recordPath: undefined } as unknown as ActionTrainResult, bySubset };
+  const rec: LabRecord = { row, lag, seed, data: { ...data, generator: 'moving-digits-v3' }, result: { ...result, runDir: undefined, recordPath: undefined } as unknown as ActionTrainResult, bySubset, resumed };
   writeFileSync(labPath(row, lag, seed), JSON.stringify(rec, null, 1));
   writeRunRecord(rec);
   writeGapRecords(labRecords());

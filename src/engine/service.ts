@@ -45,9 +45,15 @@ export async function createService(opts: { workspaceDir: string; host: AppInfo[
   const backend = await initBackend();
   const workspace = new Workspace(opts.workspaceDir);
   // with a Redis target, jobs go to queue workers; without one, nothing Redis is even loaded
-  const runner: Runner = opts.redis
-    ? new (await import('./distributed/remote-runner')).RemoteRunner(workspace, jobTable, { redis: opts.redis })
-    : new JobRunner(workspace, jobTable);
+  let runner: Runner;
+  if (opts.redis) {
+    const { RemoteRunner, checkRedis } = await import('./distributed/remote-runner');
+    await checkRedis(opts.redis).catch((e: unknown) => {
+      workspace.close();
+      throw e;
+    });
+    runner = new RemoteRunner(workspace, jobTable, { redis: opts.redis });
+  } else runner = new JobRunner(workspace, jobTable);
 
   const handlers: Handlers = {
     'app.info': async () => ({

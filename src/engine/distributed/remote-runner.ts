@@ -3,11 +3,11 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { JobEvent, JobKind, JobRecord, JobStatus } from '../../shared/api';
-import { oneLine, UserError } from '../core/errors';
+import { firstLine, oneLine, UserError } from '../core/errors';
 import { newJobId, type JobTable, type Runner } from '../jobs/runner';
 import type { Workspace } from '../jobs/workspace';
 import { folderBlobs, putModel, redisBlobs, type BlobStore } from './blobs';
-import { connectionOf, type RedisTarget } from './connection';
+import { connectionOf, redactUrl, type RedisTarget } from './connection';
 import { mergeResults, planChildren, type ChildSpec } from './fanout';
 import { cancelKey, PREFIX, QUEUE, type ChildOutcome, type ChildProgress, type RunPayload } from './protocol';
 
@@ -65,6 +65,25 @@ export interface RemoteChild {
 }
 
 const FINAL: JobStatus[] = ['done', 'failed', 'cancelled'];
+
+/**
+ * Connect once and PING, giving up after a few seconds: a wrong password or an unreachable server is one line at the
+ * start instead of a queue client retrying forever.
+ */
+export async function checkRedis(target: RedisTarget, timeoutMs = 5_000): Promise<void> {
+  const probe = new Redis({ ...connectionOf(target), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
+  // the client's error event carries the server's reason (WRONGPASS, ECONNREFUSED); the rejection may only say "closed"
+  let reason: Error | undefined;
+  probe.on('error', (e: Error) => (reason ??= e));
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (e) {
+    throw new UserError(`cannot use Redis at ${redactUrl(target.url)} (${firstLine((reason ?? (e as Error)).message)})`);
+  } finally {
+    probe.disconnect();
+  }
+}
 
 export class RemoteRunner implements Runner {
   private readonly queue: Queue;

@@ -13,6 +13,7 @@ import type { WorkerMessage } from '../jobs/messages';
 import type { ThreadRequest } from './job-thread';
 import { folderBlobs, fetchFolder, redisBlobs, type BlobStore } from './blobs';
 import { connectionOf, redactUrl, type RedisTarget } from './connection';
+import { checkRedis } from './remote-runner';
 import { cancelKey, heartbeatKey, Payload, PREFIX, QUEUE, type ChildOutcome, type ChildProgress, type RunPayload } from './protocol';
 
 const threadEntry = new URL('./thread-boot.mjs', import.meta.url);
@@ -87,6 +88,7 @@ async function prepareRun(p: RunPayload, root: string, stores: BlobStore[]): Pro
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const root = resolve(opts.dir);
   mkdirSync(root, { recursive: true });
+  await checkRedis(opts.redis);
   const id = `${hostname()}-${process.pid}`;
   const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const connection = connectionOf(opts.redis);

@@ -70,6 +70,11 @@ describe.skipIf(skipReason !== '')(`distributed: queue guards ${skipReason}`, ()
       sock.once('error', fail);
     });
     expect(reply).toMatch(/^-NOAUTH/);
+    // a wrong password is one line at the start, for the worker and the submitter, and the password is not in it
+    const bad = redis.url.replace(PASSWORD, 'wrong-pw-7');
+    const refused = /cannot use Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ \(WRONGPASS/;
+    await expect(spawnWorker(bad)).rejects.toThrow(refused);
+    await expect(createService({ workspaceDir: mkdtempSync(join(tmpdir(), 'll-dist-bad-')), host: 'cli', redis: { url: bad } })).rejects.toThrow(refused);
   });
 
   it('a poison job fails after its attempts with its error, and the job behind it still runs', async () => {

@@ -15,6 +15,8 @@ export interface RunContext {
   /** a folder the run may write checkpoints and outputs into; created by the caller */
   workDir?: string;
   log?(message: string): void;
+  /** run independent parts of this job as sub-jobs elsewhere (a queue's other workers), results in order; undefined: do them here */
+  fanOut?(kind: string, parts: unknown[]): Promise<unknown[] | undefined>;
 }
 
 export function throwIfCancelled(ctx: Pick<RunContext, 'signal'>): void {

@@ -42,10 +42,26 @@ export const RunPayload = z
   .strict();
 export type RunPayload = z.infer<typeof RunPayload>;
 
+/**
+ * A part of a job running on another worker (`ctx.fanOut`): the parent's kind, config and blobs as the parent's own
+ * payload carried them (so this worker prepares them the same way), and the part.
+ */
+export const SubPayload = z
+  .object({
+    op: z.literal('sub'),
+    kind: z.string().min(1).max(64),
+    baseKind: z.string().min(1).max(64),
+    config: z.unknown(),
+    blobs: z.record(z.enum(BlobFields), BlobFolder).optional(),
+    part: z.unknown(),
+  })
+  .strict();
+export type SubPayload = z.infer<typeof SubPayload>;
+
 /** An empty job: the queue's own round trip, for the overhead benchmark and health checks. */
 const PingPayload = z.object({ op: z.literal('ping'), sentAt: z.number() }).strict();
 
-export const Payload = z.discriminatedUnion('op', [RunPayload, PingPayload]);
+export const Payload = z.discriminatedUnion('op', [RunPayload, SubPayload, PingPayload]);
 export type Payload = z.infer<typeof Payload>;
 
 /** What a worker returns for a finished child. */

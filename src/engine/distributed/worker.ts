@@ -4,17 +4,17 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { Worker as Thread } from 'node:worker_threads';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { JobStart } from '../../shared/api';
 import { oneLine, RelayedError, UserError } from '../core/errors';
 import { jobAnalyses } from '../analyses/registry';
-import type { WorkerMessage } from '../jobs/messages';
-import type { ThreadRequest } from './job-thread';
+import type { ThreadMessage, ThreadRequest } from './job-thread';
+import { isSubJobKind } from './sub-jobs';
 import { folderBlobs, fetchFolder, redisBlobs, type BlobStore } from './blobs';
 import { connectionOf, redactUrl, type RedisTarget } from './connection';
 import { checkRedis } from './remote-runner';
-import { cancelKey, heartbeatKey, Payload, PREFIX, QUEUE, type ChildOutcome, type ChildProgress, type RunPayload } from './protocol';
+import { cancelKey, heartbeatKey, Payload, PREFIX, QUEUE, type ChildOutcome, type ChildProgress, type RunPayload, type SubPayload } from './protocol';
 
 const threadEntry = new URL('./thread-boot.mjs', import.meta.url);
 // a thread is replaced after this many jobs, which bounds what a leaking analysis can hold on to
@@ -60,7 +60,7 @@ function checkPaths(value: unknown, root: string, at: string): void {
 }
 
 /** Validate a run payload with the contract's schemas and point its blob fields at this worker's copies. */
-async function prepareRun(p: RunPayload, root: string, stores: BlobStore[]): Promise<{ config: unknown; jobDir: string }> {
+async function prepareRun(p: Pick<RunPayload, 'kind' | 'config' | 'blobs'>, dirName: string, root: string, stores: BlobStore[]): Promise<{ config: unknown; jobDir: string }> {
   const analysis = (jobAnalyses as Record<string, (typeof jobAnalyses)[keyof typeof jobAnalyses] | undefined>)[p.kind];
   const contract = JobStart.safeParse({ kind: p.kind, config: p.config });
   if (!analysis || (!contract.success && contract.error.issues.some((i) => i.path[0] === 'kind'))) {
@@ -71,7 +71,7 @@ async function prepareRun(p: RunPayload, root: string, stores: BlobStore[]): Pro
     throw new UnrecoverableError(`invalid ${p.kind} config: ${i.path.slice(1).join('.') || '(root)'}: ${i.message}`);
   }
   let config = analysis.parse(contract.data.config) as Record<string, unknown>;
-  const jobDir = join(root, 'jobs', `${p.parent}-${p.index}`);
+  const jobDir = join(root, 'jobs', dirName);
   mkdirSync(jobDir, { recursive: true });
   for (const [field, folder] of Object.entries(p.blobs ?? {})) {
     try {
@@ -102,11 +102,13 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     if (!parsed.success) throw new UnrecoverableError(`bad payload: ${parsed.error.issues[0].path.join('.') || '(root)'}: ${parsed.error.issues[0].message}`);
     const p = parsed.data;
     if (p.op === 'ping') return { pong: Date.now(), worker: id };
-    const { config, jobDir } = await prepareRun(p, root, stores);
+    if (p.op === 'sub' && !isSubJobKind(p.kind)) throw new UnrecoverableError(`unknown sub-job kind "${p.kind.slice(0, 64)}"`);
+    const { config, jobDir } = await prepareRun(p.op === 'sub' ? { ...p, kind: p.baseKind } : p, p.op === 'sub' ? 'parts' : `${p.parent}-${p.index}`, root, stores);
     log(`start ${job.id} attempt ${job.attemptsStarted} on ${id}`);
     active++;
     try {
-      const outcome = await runInThread(job, p.kind, config, jobDir);
+      const request: ThreadRequest = p.op === 'sub' ? { type: 'sub', kind: p.kind, config, part: p.part } : { type: 'run', kind: p.kind, config, workDir: jobDir };
+      const outcome = await runInThread(job, p.op === 'run' ? p : undefined, request);
       log(`done ${job.id} on ${id}`);
       return outcome;
     } catch (e) {
@@ -140,7 +142,43 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     else idle.push(slot);
   };
 
-  const runInThread = (job: Job, kind: string, config: unknown, jobDir: string) =>
+  // sub-jobs a running job fans out (ctx.fanOut) go on the same queue, for the other slots to take
+  let fan: { queue: Queue; events: QueueEvents } | undefined;
+  const fanOut = async (job: Job, p: RunPayload, call: number, kind: string, parts: unknown[]): Promise<unknown[] | undefined> => {
+    if (!isSubJobKind(kind)) throw new Error(`unknown sub-job kind "${kind}"`);
+    // this job holds its own slot while it waits: with no other slot free the parts would never run, so it does them
+    if ((await freeSlots()) < 1) return undefined;
+    if (!fan) {
+      fan = { queue: new Queue(QUEUE, { connection, prefix: PREFIX }), events: new QueueEvents(QUEUE, { connection, prefix: PREFIX }) };
+      fan.queue.on('error', () => {});
+      fan.events.on('error', () => {});
+      await fan.events.waitUntilReady();
+    }
+    const { queue, events } = fan;
+    const base = `${job.id}.a${job.attemptsStarted}.f${call}`;
+    const jobs = await queue.addBulk(
+      parts.map((part, i) => {
+        const data: SubPayload = { op: 'sub', kind, baseKind: p.kind, config: p.config, blobs: p.blobs, part };
+        const keep = { age: 3600 };
+        return { name: kind, data, opts: { jobId: `${base}.${i}`, attempts: 3, backoff: { type: 'fixed', delay: 200 }, removeOnComplete: keep, removeOnFail: keep } };
+      }),
+    );
+    const outcomes = (await Promise.all(jobs.map((j) => j.waitUntilFinished(events)))) as ChildOutcome[];
+    return outcomes.map((o) => o.result);
+  };
+  /** Slots not busy, over every live worker (this one included). */
+  const freeSlots = async (): Promise<number> => {
+    // this worker's own count is live; the others' are as fresh as their last heartbeat
+    let free = (opts.concurrency ?? 1) - active;
+    for (const key of await client.keys(heartbeatKey('*'))) {
+      if (key === heartbeatKey(id)) continue;
+      const beat = JSON.parse((await client.get(key)) ?? 'null') as { concurrency: number; active: number } | null;
+      if (beat) free += Math.max(0, beat.concurrency - beat.active);
+    }
+    return free;
+  };
+
+  const runInThread = (job: Job, payload: RunPayload | undefined, request: ThreadRequest) =>
     new Promise<ChildOutcome>((resolveRun, reject) => {
       const slot = takeSlot();
       const { thread } = slot;
@@ -159,8 +197,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         else release(slot);
         fn();
       };
-      const onMessage = (m: WorkerMessage) => {
-        if (m.type === 'progress') {
+      const onMessage = (m: ThreadMessage) => {
+        if (m.type === 'fanout') {
+          const answer = (reply: Omit<Extract<ThreadRequest, { type: 'fanned' }>, 'type' | 'call'>) => thread.postMessage({ type: 'fanned', call: m.call, ...reply } satisfies ThreadRequest);
+          if (!payload) answer({ error: 'a sub-job cannot fan out' });
+          else fanOut(job, payload, m.call, m.kind, m.parts).then((results) => answer({ results }), (e: unknown) => answer({ error: oneLine(e) }));
+        } else if (m.type === 'progress') {
           const now = Date.now();
           if (!m.metrics && now - last < PROGRESS_EVERY_MS) return;
           last = now;
@@ -173,7 +215,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       const onError = (e: Error) => settle(() => reject(new Error(oneLine(e))), true);
       const onExit = (code: number) => settle(() => reject(new Error(`job thread exited with code ${code}`)), true);
       thread.on('message', onMessage).on('error', onError).on('exit', onExit);
-      thread.postMessage({ type: 'run', kind, config, workDir: jobDir } satisfies ThreadRequest);
+      thread.postMessage(request);
     });
 
   const worker = new Worker(QUEUE, processor, {
@@ -214,6 +256,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       await Promise.all([...slots].map((s) => s.thread.terminate()));
       await client.del(heartbeatKey(id)).catch(() => {});
       await worker.disconnect();
+      await fan?.events.close();
+      await fan?.queue.close();
       client.disconnect();
     },
   };

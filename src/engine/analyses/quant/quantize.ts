@@ -38,6 +38,42 @@ function checkConfig(c: QuantizeConfig): void {
   if (c.method === 'dnq' && c.episodes === 0 && !c.policy) throw new UserError('quantize --method dnq needs --episodes > 0 or a fixed policy');
 }
 
+/** The sub-job kind that scores DNQ policies for a search running elsewhere (see `scorePolicy`). */
+export const POLICY_BATCH = 'dnq-policy';
+
+/** Every layer's kernel dequantized at every bit-width the search can pick, computed once. */
+function dequantizedKernels(p: Prepared, c: QuantizeConfig, cb: CodebookChoice, pinned: (number | null)[]): Map<number, Float32Array>[] {
+  const allBits = [...new Set([...c.bitChoices, ...pinned.filter((b): b is number => b !== null && b < 32)])];
+  return p.layers.map((l, i) => new Map(allBits.map((b) => [b, dequantize(quantize(p.original[i], l.shape, specFor(b, cb, c.seed)))])));
+}
+
+// a queue thread scores many policies of one search: the model, eval subset and kernels stay loaded between them
+let scorer: { key: string; p: Prepared; ev: Evaluator; deq: Map<number, Float32Array>[] } | undefined;
+
+/**
+ * One DNQ policy's episode reward input (top-1 on the search's seeded val subset), computed as the search itself
+ * does, so a policy scored by a sub-job on another worker gives the number the search would have got.
+ */
+export async function scorePolicy(config: QuantizeConfig, bits: number[]): Promise<number> {
+  const key = JSON.stringify([config.model, config.data, config.seed, config.episodeEvalSize, config.metric, config.evaluator, codebookOf(config), config.bitChoices, config.pinned]);
+  if (scorer?.key !== key) {
+    scorer?.ev.dispose();
+    scorer?.p.dispose();
+    scorer = undefined;
+    const p = await prepare(config.model, config.data);
+    const pinned = p.layers.map((l) => config.pinned[l.name] ?? null);
+    const ev = new Evaluator(p.model, p.data.val, p.data.shape, seededSubset(p.data.val.n, config.episodeEvalSize, config.seed + EVAL_SEED_OFFSET), {
+      metric: config.metric,
+      evaluator: config.evaluator,
+    });
+    scorer = { key, p, ev, deq: dequantizedKernels(p, config, codebookOf(config), pinned) };
+  }
+  const { p, ev, deq } = scorer;
+  if (bits.length !== p.layers.length) throw new UserError(`dnq policy: ${bits.length} bit-widths for ${p.layers.length} layers`);
+  bits.forEach((b, i) => writeKernel(p.layers[i], b >= 32 ? p.original[i] : deq[i].get(b)!));
+  return ev.score();
+}
+
 interface SearchOut {
   episodes: EpisodeRecord[];
   best: Record<string, number>;
@@ -72,26 +108,36 @@ async function search(p: Prepared, c: QuantizeConfig, cb: CodebookChoice, ctx: R
     pinned,
   );
   try {
-    const allBits = [...new Set([...c.bitChoices, ...pinned.filter((b): b is number => b !== null && b < 32)])];
-    const deq = layers.map((l, i) => new Map(allBits.map((b) => [b, dequantize(quantize(p.original[i], l.shape, specFor(b, cb, c.seed)))])));
+    const deq = dequantizedKernels(p, c, cb, pinned);
     const specsOf = (bits: number[]) => bits.map((b) => (b >= 32 ? null : specFor(b, cb, c.seed)));
     const cache = new Map<string, number>();
     let evaluated = 0;
-    const evalPolicy = async (bits: number[]) => {
-      const key = bits.join(',');
-      let acc = cache.get(key);
-      if (acc === undefined) {
-        bits.forEach((b, i) => writeKernel(layers[i], b >= 32 ? p.original[i] : deq[i].get(b)!));
-        acc = await ev.score();
-        cache.set(key, acc);
-        evaluated++;
+    const scoreHere = async (bits: number[]) => {
+      bits.forEach((b, i) => writeKernel(layers[i], b >= 32 ? p.original[i] : deq[i].get(b)!));
+      return ev.score();
+    };
+    // a batch of policies, each unseen one scored once: here in order, or as sub-jobs on the queue's other workers
+    const evalPolicies = async (batch: number[][]): Promise<number[]> => {
+      const fresh = [...new Map(batch.filter((b) => !cache.has(b.join(','))).map((b) => [b.join(','), b])).values()];
+      let scores: number[] | undefined;
+      if (fresh.length > 0 && ctx.fanOut) {
+        const parts = await ctx.fanOut(POLICY_BATCH, fresh.map((bits) => ({ bits })));
+        scores = parts as number[] | undefined;
       }
-      return acc;
+      if (!scores) {
+        scores = [];
+        for (const bits of fresh) scores.push(await scoreHere(bits));
+      }
+      fresh.forEach((bits, i) => cache.set(bits.join(','), scores[i]));
+      evaluated += fresh.length;
+      return batch.map((b) => cache.get(b.join(','))!);
     };
     const uniformReferences: { bits: number; top1: number; compressionRatio: number }[] = [];
-    for (const b of c.bitChoices) {
-      const bits = layers.map((_, i) => pinned[i] ?? b);
-      const top1 = await evalPolicy(bits);
+    const refBits = c.bitChoices.map((b) => layers.map((_, i) => pinned[i] ?? b));
+    const refTop1 = await evalPolicies(refBits);
+    for (const [j, b] of c.bitChoices.entries()) {
+      const bits = refBits[j];
+      const top1 = refTop1[j];
       const cr = compressionRatio(layers, specsOf(bits));
       ctx.progress({ fraction: from, stage: `uniform ${b}-bit reference`, metrics: { refBits: b, refTop1: top1, refCr: cr } });
       uniformReferences.push({ bits: b, top1, compressionRatio: cr });
@@ -104,9 +150,10 @@ async function search(p: Prepared, c: QuantizeConfig, cb: CodebookChoice, ctx: R
       const samples = Array.from({ length: m }, () => ctrl.sample());
       const rewards: number[] = [];
       const recs: EpisodeRecord[] = [];
-      for (const a of samples) {
-        const bits = a.map((k, i) => pinned[i] ?? c.bitChoices[k]);
-        const top1 = await evalPolicy(bits);
+      const batch = samples.map((a) => a.map((k, i) => pinned[i] ?? c.bitChoices[k]));
+      const top1s = await evalPolicies(batch);
+      for (const [j, bits] of batch.entries()) {
+        const top1 = top1s[j];
         const cr = compressionRatio(layers, specsOf(bits));
         const r = reward(c, top1, cr);
         rewards.push(r);

@@ -1,0 +1,67 @@
+// A DNQ search with its episode batches fanned out over the queue: the controller loop stays in the job on one
+// worker, each unseen policy of a batch is scored by a sub-job on the other worker, and the search (episodes,
+// rewards, best policy, references) equals the one-process run for the same seed.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { QuantizeConfig, type QuantizeResult } from '../../../src/shared/api-quant';
+import { plainContext } from '../../../src/engine/core/context';
+import * as quantize from '../../../src/engine/analyses/quant/quantize';
+import { createService, type Service } from '../../../src/engine/service';
+import { skipReason, startRedis, type RedisServer } from './redis';
+import { spawnWorker, stopWorker, type WorkerProc } from './workers';
+
+const search = {
+  model: 'builtin:lenet5-mnist',
+  data: 'mnist',
+  method: 'dnq' as const,
+  episodes: 8,
+  samplesPerUpdate: 4,
+  episodeEvalSize: 100,
+  retrainEpochs: 0,
+  fractions: [1],
+  compareOrders: false,
+  evalLimit: 200,
+  seed: 5,
+  evaluator: 'tfjs' as const,
+};
+
+let redis: RedisServer;
+let workers: WorkerProc[] = [];
+let remote: Service;
+
+describe.skipIf(skipReason !== '')(`distributed: DNQ episode batches on the queue ${skipReason}`, () => {
+  beforeAll(async () => {
+    redis = await startRedis({});
+    workers = await Promise.all([0, 1].map(() => spawnWorker(redis.url)));
+    remote = await createService({ workspaceDir: mkdtempSync(join(tmpdir(), 'll-dist-dnq-')), host: 'cli', redis: { url: redis.url } });
+  });
+  afterAll(async () => {
+    await remote?.close();
+    await Promise.all(workers.map(stopWorker));
+    await redis?.stop();
+  });
+
+  it('scores each batch on the other worker and finds the local search\'s episodes and best policy', async () => {
+    const { id } = await remote.call('jobs.start', { kind: 'quantize', config: search });
+    const rec = await remote.runner.wait(id);
+    expect(rec.status, rec.error ?? '').toBe('done');
+    const got = rec.result as QuantizeResult;
+
+    const want = await quantize.run(QuantizeConfig.parse(search), plainContext());
+    expect(got.episodes).toEqual(want.episodes);
+    expect(got.uniformReferences).toEqual(want.uniformReferences);
+    expect(got.layers).toEqual(want.layers);
+    expect(got.search!.bestEpisode).toBe(want.search!.bestEpisode);
+    expect(got.search!.evaluated).toBe(want.search!.evaluated);
+    expect(got.quantized).toEqual(want.quantized);
+
+    // the parent ran on one worker; every policy it scored (references and episodes) was a sub-job on the other
+    const subs = (l: string) => [...l.matchAll(new RegExp(`done ${id}\\.0\\.a1\\.f\\d+\\.\\d+ on`, 'g'))].length;
+    // the workers' last lines may still be in their pipes
+    await vi.waitFor(() => expect(workers.map((w) => subs(w.output())).sort()).toEqual([0, got.search!.evaluated]), { timeout: 5_000 });
+    const parentOn = workers.findIndex((w) => w.output().includes(`start ${id}.0 attempt`));
+    expect(subs(workers[parentOn].output())).toBe(0);
+  }, 120_000);
+});

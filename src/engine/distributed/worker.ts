@@ -93,6 +93,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const connection = connectionOf(opts.redis);
   let active = 0;
+  /** slots whose job waits on its own sub-jobs */
+  let waiting = 0;
   // heartbeat, blobs and cancel marks; the queue keeps its own connections
   const client = new Redis(connection);
   client.on('error', () => {});
@@ -146,8 +148,19 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   let fan: { queue: Queue; events: QueueEvents } | undefined;
   const fanOut = async (job: Job, p: RunPayload, call: number, kind: string, parts: unknown[]): Promise<unknown[] | undefined> => {
     if (!isSubJobKind(kind)) throw new Error(`unknown sub-job kind "${kind}"`);
-    // this job holds its own slot while it waits: with no other slot free the parts would never run, so it does them
-    if ((await freeSlots()) < 1) return undefined;
+    // this job holds its own slot while it waits: with no other slot to take them the parts would never run, so it
+    // does them itself
+    waiting++;
+    try {
+      if ((await freeSlots()) < 1) return undefined;
+      await beat();
+      return await fanOutNow(job, p, call, kind, parts);
+    } finally {
+      waiting--;
+      void beat();
+    }
+  };
+  const fanOutNow = async (job: Job, p: RunPayload, call: number, kind: string, parts: unknown[]): Promise<unknown[]> => {
     if (!fan) {
       fan = { queue: new Queue(QUEUE, { connection, prefix: PREFIX }), events: new QueueEvents(QUEUE, { connection, prefix: PREFIX }) };
       fan.queue.on('error', () => {});
@@ -166,14 +179,16 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     const outcomes = (await Promise.all(jobs.map((j) => j.waitUntilFinished(events)))) as ChildOutcome[];
     return outcomes.map((o) => o.result);
   };
-  /** Slots not busy, over every live worker (this one included). */
+  /**
+   * Slots that will take a sub-job sooner or later, over every live worker (this one included): all but those held
+   * by jobs waiting on their own sub-jobs (a busy slot frees up; a waiting one only when its sub-jobs ran elsewhere).
+   */
   const freeSlots = async (): Promise<number> => {
-    // this worker's own count is live; the others' are as fresh as their last heartbeat
-    let free = (opts.concurrency ?? 1) - active;
+    let free = (opts.concurrency ?? 1) - waiting;
     for (const key of await client.keys(heartbeatKey('*'))) {
       if (key === heartbeatKey(id)) continue;
-      const beat = JSON.parse((await client.get(key)) ?? 'null') as { concurrency: number; active: number } | null;
-      if (beat) free += Math.max(0, beat.concurrency - beat.active);
+      const beat = JSON.parse((await client.get(key)) ?? 'null') as { concurrency: number; waiting?: number } | null;
+      if (beat) free += Math.max(0, beat.concurrency - (beat.waiting ?? 0));
     }
     return free;
   };
@@ -231,7 +246,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const stores: BlobStore[] = [...(opts.blobDir ? [folderBlobs(opts.blobDir)] : []), redisBlobs(client)];
   const beat = () =>
     client
-      .set(heartbeatKey(id), JSON.stringify({ pid: process.pid, host: hostname(), concurrency: opts.concurrency ?? 1, active, at: Date.now() }), 'PX', HEARTBEAT_MS * 5)
+      .set(heartbeatKey(id), JSON.stringify({ pid: process.pid, host: hostname(), concurrency: opts.concurrency ?? 1, active, waiting, at: Date.now() }), 'PX', HEARTBEAT_MS * 5)
       .catch(() => {});
   await beat();
   const heartbeat = setInterval(beat, HEARTBEAT_MS);

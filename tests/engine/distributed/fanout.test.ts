@@ -1,11 +1,14 @@
-// A DNQ search with its episode batches fanned out over the queue: the controller loop stays in the job on one
-// worker, each unseen policy of a batch is scored by a sub-job on the other worker, and the search (episodes,
-// rewards, best policy, references) equals the one-process run for the same seed.
-import { mkdtempSync } from 'node:fs';
+// Work spread over two queue workers. A DNQ search with its episode batches fanned out: the controller loop stays
+// in the job on one worker, each unseen policy of a batch is scored by a sub-job on the other, and the search
+// (episodes, rewards, best policy, references) equals the one-process run for the same seed. A seed set from the
+// CLI (`layerlens sweep --seeds`): one child per seed, each equal to its local run.
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { QuantizeConfig, type QuantizeResult } from '../../../src/shared/api-quant';
+import { QuantizeConfig, SensitivityConfig, type QuantizeResult, type SensitivityResult } from '../../../src/shared/api-quant';
+import { main } from '../../../src/cli/index';
+import * as sensitivity from '../../../src/engine/analyses/quant/sensitivity';
 import { plainContext } from '../../../src/engine/core/context';
 import * as quantize from '../../../src/engine/analyses/quant/quantize';
 import { createService, type Service } from '../../../src/engine/service';
@@ -31,7 +34,7 @@ let redis: RedisServer;
 let workers: WorkerProc[] = [];
 let remote: Service;
 
-describe.skipIf(skipReason !== '')(`distributed: DNQ episode batches on the queue ${skipReason}`, () => {
+describe.skipIf(skipReason !== '')(`distributed: DNQ batches and CLI seed sets over two workers ${skipReason}`, () => {
   beforeAll(async () => {
     redis = await startRedis({});
     workers = await Promise.all([0, 1].map(() => spawnWorker(redis.url)));
@@ -63,5 +66,35 @@ describe.skipIf(skipReason !== '')(`distributed: DNQ episode batches on the queu
     await vi.waitFor(() => expect(workers.map((w) => subs(w.output())).sort()).toEqual([0, got.search!.evaluated]), { timeout: 5_000 });
     const parentOn = workers.findIndex((w) => w.output().includes(`start ${id}.0 attempt`));
     expect(subs(workers[parentOn].output())).toBe(0);
+  }, 120_000);
+
+  it('`layerlens sweep --seeds` runs one child per seed, each equal to the local run for that seed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'll-sweep-'));
+    const file = join(dir, 'grid.json');
+    const grid = { model: 'builtin:lenet5-mnist', data: 'mnist', bits: [4], method: 'uniform', limit: 100, evaluator: 'tfjs' };
+    writeFileSync(file, JSON.stringify(grid));
+    const lines: string[] = [];
+    const before = process.env.LAYERLENS_REDIS;
+    try {
+      const code = await main(['sweep', 'sensitivity', file, '--seeds', '1,2', '--redis', redis.url, '--workspace', join(dir, 'ws'), '--json'], (l) => lines.push(l));
+      expect(code, lines.join('\n')).toBe(0);
+    } finally {
+      if (before === undefined) delete process.env.LAYERLENS_REDIS;
+      else process.env.LAYERLENS_REDIS = before;
+    }
+    const out = JSON.parse(lines.at(-1)!) as { id: string; results: SensitivityResult[] };
+    expect(out.results.map((r) => r.seed)).toEqual([1, 2]);
+    for (const r of out.results) {
+      const want = await sensitivity.run(SensitivityConfig.parse({ ...grid, seed: r.seed }), plainContext());
+      expect(r.baseline).toBe(want.baseline);
+      expect(r.layers).toEqual(want.layers);
+    }
+    // the two seeds read different seeded val subsets: the sweep did not run one config twice
+    expect(out.results[0].layers).not.toEqual(out.results[1].layers);
+    // a file that is not JSON is one line naming it
+    writeFileSync(file, '{ nope');
+    await expect(main(['sweep', 'sensitivity', file, '--redis', redis.url, '--workspace', join(dir, 'ws')], () => {})).resolves.toBe(1);
+    if (before === undefined) delete process.env.LAYERLENS_REDIS;
+    else process.env.LAYERLENS_REDIS = before;
   }, 120_000);
 });

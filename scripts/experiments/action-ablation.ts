@@ -26,7 +26,7 @@ import { disposeActionModel } from '../../src/engine/action/model';
 import { loadActionRun } from '../../src/engine/action/store';
 import { scoreClips } from '../../src/engine/action/train';
 import { readClipTruth } from '../../src/engine/data/video/frame-folder';
-import { writeRecord } from '../../src/engine/results/records';
+import { recordFile, recordName, writeRecord } from '../../src/engine/results/records';
 import { ActionTrainConfig, type ActionTrainResult } from '../../src/shared/api-action';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -48,8 +48,7 @@ const TRAIN = { epochs: 20, learningRate: 5e-3, batchSize: 16, maxOffset: 10, fl
 const ROWS: Record<string, { levels: 'coarse-to-fine' | 'fine'; fusion: 'async' | 'sync'; limit?: number; lags?: number[] }> = {
   'c2f-async': { levels: 'coarse-to-fine', fusion: 'async' },
   'c2f-sync': { levels: 'coarse-to-fine', fusion: 'sync' },
-  // the levels comparison at the middle lag only (the CPU budget)
-  'fine-async': { levels: 'fine', fusion: 'async', lags: [4] },
+  'fine-async': { levels: 'fine', fusion: 'async' },
   'fine-sync': { levels: 'fine', fusion: 'sync' },
   // scarce fine-class data (8 train clips a class): where a coarse level should help the fine one most
   'c2f-async-n96': { levels: 'coarse-to-fine', fusion: 'async', limit: 96 },
@@ -123,10 +122,19 @@ const peakOffset = (r: ActionTrainResult) => r.offsets[r.offsetWeights.indexOf(M
 const subsetMetrics = (rec: LabRecord, split: 'val' | 'test'): Record<string, number> =>
   rec.bySubset ? { top1FineAmbiguous: rec.bySubset[split].ambiguous, top1FineUnambiguous: rec.bySubset[split].unambiguous } : {};
 
+/** When and at which commit a record was first written: a rewrite (`--table`) keeps them. */
+function firstWritten(key: { table: string; row: string; seed: number }): { createdAt?: string; commit?: string | null } {
+  const file = recordFile(recordsRoot, recordName({ experiment: 'action', ...key }));
+  if (!existsSync(file)) return {};
+  const prev = JSON.parse(readFileSync(file, 'utf8')) as { createdAt?: string; commit?: string | null };
+  return { createdAt: prev.createdAt, commit: prev.commit };
+}
+
 /** The report record of one run (table `action`, row `<row>-lag<L>`). */
 function writeRunRecord(rec: LabRecord): void {
   const r = rec.result;
   writeRecord(recordsRoot, {
+    ...firstWritten({ table: 'action', row: `${rec.row}-lag${rec.lag}`, seed: rec.seed }),
     experiment: 'action',
     table: 'action',
     row: `${rec.row}-lag${rec.lag}`,
@@ -157,6 +165,7 @@ function writeGapRecords(recs: LabRecord[]): void {
     const gap = (k: 'val' | 'test', m: 'top1Fine' | 'top1Coarse') => a.result[k][m] - s.result[k][m];
     const gapAmbiguous = (k: 'val' | 'test'): Record<string, number> => (a.bySubset && s.bySubset ? { gapFineAmbiguous: a.bySubset[k].ambiguous - s.bySubset[k].ambiguous } : {});
     writeRecord(recordsRoot, {
+      ...firstWritten({ table: 'action-gap', row: `${levels}-lag${a.lag}`, seed: a.seed }),
       experiment: 'action',
       table: 'action-gap',
       row: `${levels}-lag${a.lag}`,

@@ -223,7 +223,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           last = now;
           const progress: ChildProgress = { fraction: m.fraction, stage: m.stage, metrics: m.metrics, worker: id };
           void job.updateProgress(progress as unknown as object).catch(() => {});
-        } else if (m.type === 'done') settle(() => resolveRun({ result: m.result, resultPaths: m.resultPaths, worker: id }));
+        } else if (m.type === 'log') log(`${job.id}: ${m.message}`);
+        else if (m.type === 'done') settle(() => resolveRun({ result: m.result, resultPaths: m.resultPaths, worker: id }));
         else if (m.type === 'failed') settle(() => reject(new RelayedError(m.error)));
         else if (m.type === 'cancelled') settle(() => reject(new UnrecoverableError('cancelled by the user')));
       };

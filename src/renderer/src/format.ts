@@ -31,3 +31,9 @@ export function formatTime(ms: number): string {
 
 /** The first line of a thrown error: what a store shows the user (hosts already send one line; this guards the rest). */
 export const firstLine = (e: unknown): string => (e as Error).message.split('\n')[0];
+
+/** A fixed-digit formatter for heatmap cells: narrow cells cannot hold 3 significant digits or exponents. */
+export const fixedDigits =
+  (digits: number) =>
+  (v: number): string =>
+    v.toFixed(digits);

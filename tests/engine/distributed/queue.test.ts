@@ -175,6 +175,20 @@ describe.skipIf(skipReason !== '')(`distributed: queue guards ${skipReason}`, ()
     expect(worker.output()).toMatch(new RegExp(`failed ${long.id}\\.0 on \\S+: cancelled by the user`));
   });
 
+  it('a DNQ search on the only worker scores its batches itself (no slot would take sub-jobs) and finishes', async () => {
+    const search = { model: 'builtin:lenet5-mnist', data: 'mnist', method: 'dnq', episodes: 4, episodeEvalSize: 50, retrainEpochs: 0, fractions: [1], compareOrders: false, evalLimit: 100, seed: 2, evaluator: 'tfjs' };
+    const rec = await runner.wait(runner.start('quantize', search).id);
+    expect(rec.status, rec.error ?? '').toBe('done');
+    expect((rec.result as { episodes: unknown[] }).episodes).toHaveLength(4);
+    expect(worker.output()).not.toContain(`${rec.id}.0.a1.f`);
+  });
+
+  it('refuses a sub-job of an unknown kind at once', async () => {
+    const sub = await rawJob('raw-sub', { op: 'sub', kind: 'shell', baseKind: 'eval', config: evalOf('builtin:lenet5-mnist', 10), part: {} });
+    expect(sub).toMatchObject({ state: 'failed', attemptsMade: 1 });
+    expect(sub.reason).toMatch(/unknown sub-job kind "shell"/);
+  });
+
   it('the CLI sends a job to the queue with --redis', async () => {
     const bin = resolve(import.meta.dirname, '../../../bin/layerlens.mjs');
     const ws = mkdtempSync(join(tmpdir(), 'll-dist-cli-'));

@@ -91,6 +91,10 @@ describe.skipIf(skipReason !== '')(`distributed: DNQ batches and CLI seed sets o
     }
     // the two seeds read different seeded val subsets: the sweep did not run one config twice
     expect(out.results[0].layers).not.toEqual(out.results[1].layers);
+    // without a queue, or with a bad seed list, it is a usage error before anything runs
+    delete process.env.LAYERLENS_REDIS;
+    await expect(main(['sweep', 'sensitivity', file, '--workspace', join(dir, 'ws')], () => {})).resolves.toBe(2);
+    await expect(main(['sweep', 'sensitivity', file, '--seeds', '1,x', '--redis', redis.url, '--workspace', join(dir, 'ws')], () => {})).resolves.toBe(2);
     // a file that is not JSON is one line naming it
     writeFileSync(file, '{ nope');
     await expect(main(['sweep', 'sensitivity', file, '--redis', redis.url, '--workspace', join(dir, 'ws')], () => {})).resolves.toBe(1);

@@ -34,6 +34,77 @@ export interface CliCommand {
   run(args: CommandArgs): Promise<void>;
 }
 
+/** One `layerlens <command> <sub>`: its flags (other subcommands' are refused), its positionals, what it does. */
+export interface Subcommand {
+  /** help lines, already indented; omitted where another subcommand's lines cover it (`parts mine|train`) */
+  usage?: string;
+  flags: string[];
+  /** names of the positionals after the subcommand */
+  positionals: string[];
+  run(args: CommandArgs, positionals: string[]): Promise<void>;
+}
+
+const SHARED_FLAGS = new Set(['json', 'workspace', 'help']);
+const orList = (names: string[]) => (names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names.join(''));
+
+/**
+ * A command that dispatches on its first positional (`layerlens wsod train …`): usage from the subcommands' lines,
+ * one flag set for parseArgs (`booleans` are switches, the rest take a value), and one-line usage errors (exit 2)
+ * for a missing or unknown subcommand, another subcommand's flag, or the wrong number of positionals.
+ */
+export function subcommands(
+  name: string,
+  subs: Record<string, Subcommand>,
+  opts: {
+    /** what the positionals are, said after their names: "a wsod run folder" */
+    positionalsAre?: string;
+    booleans?: string[];
+    /** the error for a missing (undefined) or unknown subcommand, where the standard one does not fit */
+    refuse?: (got: string | undefined) => string;
+  } = {},
+): CliCommand {
+  const names = Object.keys(subs);
+  const booleans = new Set(opts.booleans);
+  const flags = [...new Set(Object.values(subs).flatMap((s) => s.flags))];
+  const refuse =
+    opts.refuse ?? ((got) => (got === undefined ? `${name} needs a subcommand: ${orList(names)}` : `unknown ${name} subcommand "${got}" (have: ${names.join(', ')})`));
+  return {
+    name,
+    usage: Object.values(subs)
+      .flatMap((s) => (s.usage ? [s.usage] : []))
+      .join('\n'),
+    options: Object.fromEntries(flags.map((f) => [f, booleans.has(f) ? { type: 'boolean' } : { type: 'string' }])) as CliCommand['options'],
+    // the subcommand decides how many positionals follow it
+    positionals: { count: -1, what: `a subcommand: ${orList(names)}` },
+    async run(args) {
+      const [subName, ...rest] = args.positionals;
+      const sub = subName !== undefined && Object.prototype.hasOwnProperty.call(subs, subName) ? subs[subName] : undefined;
+      if (!sub) throw new UsageError(refuse(subName));
+      for (const [flag, value] of Object.entries(args.values)) {
+        if (value !== undefined && !SHARED_FLAGS.has(flag) && !sub.flags.includes(flag)) throw new UsageError(`${name} ${subName}: unknown option '--${flag}'`);
+      }
+      if (rest.length !== sub.positionals.length) {
+        throw new UsageError(
+          sub.positionals.length === 0
+            ? `${name} ${subName} takes no positional arguments (got "${rest[0]}")`
+            : `${name} ${subName} needs a <${sub.positionals.join('> <')}>${opts.positionalsAre ? ` (${opts.positionalsAre})` : ''}`,
+        );
+      }
+      await sub.run(args, rest);
+    },
+  };
+}
+
+/** A one-run command (`wsod-compress <run>`) as a subcommand of another (`wsod compress <run>`): the same flags and run. */
+export function asSubcommand(cmd: CliCommand): Subcommand {
+  return {
+    usage: cmd.usage,
+    flags: Object.keys(cmd.options),
+    positionals: ['run'],
+    run: (args, positionals) => cmd.run({ ...args, positionals }),
+  };
+}
+
 /** parseArgs options for flags that take a value: `...stringFlags('data', 'limit')`. */
 export function stringFlags<N extends string>(...names: N[]): Record<N, { type: 'string' }> {
   return Object.fromEntries(names.map((n) => [n, { type: 'string' }])) as Record<N, { type: 'string' }>;

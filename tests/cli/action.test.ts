@@ -3,23 +3,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cliRunner } from './harness';
 
-const { main } = await import('../../src/cli/index');
 const root = mkdtempSync(join(tmpdir(), 'll-action-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function cli(...argv: string[]) {
-  let stderr = '';
-  let stdout = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-  const code = await main([...argv, '--workspace', join(root, 'ws')], (s) => (stdout += s));
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+const cli = cliRunner({ append: ['--workspace', join(root, 'ws')] });
 
 describe('layerlens action', () => {
   it('data → flow → train → eval, --json at each step', async () => {

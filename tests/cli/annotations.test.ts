@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/index';
 import { generateClutter } from '../../src/engine/data/detection/clutter';
 import { writeDetectionFolder } from '../../src/engine/data/detection/folder';
+import { cliRunner } from './harness';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/layerlens.mjs');
@@ -17,17 +17,7 @@ function spawnCli(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 /** The same CLI in this process. */
-async function cli(...args: string[]) {
-  let stderr = '';
-  let stdout = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-  const code = await main([...args, '--workspace', ws], (s) => (stdout += s + '\n'));
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+const cli = cliRunner({ append: ['--workspace', ws], lines: true });
 afterEach(() => vi.restoreAllMocks());
 
 let data: string;

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobStart } from '../../src/shared/api';
 import type { PartsResponses } from '../../src/shared/api-parts';
+import { cliRunner } from './harness';
 
 const calls = vi.hoisted(() => ({ jobs: [] as JobStart[], methods: [] as [string, unknown][] }));
 
@@ -45,21 +46,12 @@ vi.mock('../../src/cli/util', async (importOriginal) => {
   };
 });
 
-const { main } = await import('../../src/cli/index');
-
-async function cli(...argv: string[]) {
-  let stderr = '';
-  let stdout = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-  calls.jobs.length = 0;
-  calls.methods.length = 0;
-  const code = await main(argv, (s) => (stdout += s));
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+const cli = cliRunner({
+  beforeRun: () => {
+    calls.jobs.length = 0;
+    calls.methods.length = 0;
+  },
+});
 afterEach(() => vi.restoreAllMocks());
 
 describe('layerlens parts: flags → contract', () => {

@@ -1,4 +1,4 @@
-// `layerlens wsod-sensitivity` / `wsod-compress`: flags → the contract's job configs, text and --json output, one-line
+// `layerlens wsod sensitivity|compress` (and the aliases `wsod-sensitivity` / `wsod-compress`): flags → the contract's job configs, text and --json output, one-line
 // usage errors (jobs stubbed: their own tests run them), and one real run of the binary on a folder that is no run.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobStart } from '../../src/shared/api';
+import { cliRunner } from './harness';
 
 const calls = vi.hoisted(() => ({ jobs: [] as JobStart[] }));
 const scores = (split: string, mAP50: number) => ({ split, n: 4, mAP50, corloc: 0.5, perClass: [] });
@@ -37,26 +38,13 @@ vi.mock('../../src/cli/util', async (importOriginal) => {
   };
 });
 
-const { main } = await import('../../src/cli/index');
-
-async function cli(...argv: string[]) {
-  let stderr = '';
-  let stdout = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-  calls.jobs.length = 0;
-  const code = await main(argv, (s) => (stdout += s));
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+const cli = cliRunner({ beforeRun: () => (calls.jobs.length = 0) });
 afterEach(() => vi.restoreAllMocks());
 
 const ws = mkdtempSync(join(tmpdir(), 'll-cli-wsod-compress-'));
 afterAll(() => rmSync(ws, { recursive: true, force: true }));
 
-describe('layerlens wsod-sensitivity / wsod-compress', () => {
+describe('layerlens wsod sensitivity|compress and their aliases wsod-sensitivity / wsod-compress', () => {
   it('wsod-sensitivity: layers, bits and the val subset go into the job; the table lists bits high to low', async () => {
     const policyOut = join(ws, 'policy.json');
     const r = await cli('wsod-sensitivity', 'run', '--layers', 'head/fc, backbone/conv1', '--bits', '8,2', '--method', 'kmeans', '--limit', '40', '--seed', '2', '--tolerance', '0.02', '--policy-out', policyOut);
@@ -104,6 +92,52 @@ describe('layerlens wsod-sensitivity / wsod-compress', () => {
       expect(r.stderr, argv.join(' ')).toBe(`layerlens: ${msg}\n`);
       expect(calls.jobs).toEqual([]);
     }
+  });
+
+  it('wsod sensitivity|compress: the same jobs and output as the wsod-sensitivity|wsod-compress aliases', async () => {
+    const pairs: [string[], string[]][] = [
+      [['wsod', 'sensitivity', '/run', '--bits', '8,2', '--layers', 'head/fc', '--limit', '40'], ['wsod-sensitivity', '/run', '--bits', '8,2', '--layers', 'head/fc', '--limit', '40']],
+      [['wsod', 'sensitivity', '/run', '--json'], ['wsod-sensitivity', '/run', '--json']],
+      [['wsod', 'compress', '/run', '--out', 'c', '--bits', '4', '--lowrank', 'head/fc', '--formats', 'onnx'], ['wsod-compress', '/run', '--out', 'c', '--bits', '4', '--lowrank', 'head/fc', '--formats', 'onnx']],
+    ];
+    for (const [sub, top] of pairs) {
+      const a = await cli(...sub);
+      const jobs = [...calls.jobs];
+      const b = await cli(...top);
+      expect(a.code, a.stderr).toBe(0);
+      expect(jobs).toHaveLength(1);
+      expect(jobs).toEqual(calls.jobs);
+      expect(a.stdout).not.toBe('');
+      expect(a.stdout).toBe(b.stdout);
+    }
+    expect(calls.jobs[0]).toMatchObject({ kind: 'wsod-compress', config: { model: '/run', out: resolve('c'), bits: 4, formats: ['onnx'] } });
+  });
+
+  it('wsod sensitivity|compress: one-line usage errors; each refuses the other wsod subcommands\' flags', async () => {
+    const cases: [string[], string][] = [
+      [['wsod', 'compress', '--out', '/c', '--bits', '8'], 'wsod compress needs a <run> (a wsod run folder)'],
+      [['wsod', 'sensitivity', '/run', 'extra'], 'wsod sensitivity needs a <run> (a wsod run folder)'],
+      [['wsod', 'compress', '/run', '--bits', '8'], 'missing --out'],
+      [['wsod', 'sensitivity', '/run', '--bits', '9'], '--bits must be an integer ≥ 2 and ≤ 8, got "9"'],
+      [['wsod', 'sensitivity', '/run', '--curriculum'], "wsod sensitivity: unknown option '--curriculum'"],
+      [['wsod', 'compress', '/run', '--out', '/c', '--bits', '8', '--policy-out', 'p.json'], "wsod compress: unknown option '--policy-out'"],
+      [['wsod', 'train', '--data', '/d', '--bits', '4'], "wsod train: unknown option '--bits'"],
+    ];
+    for (const [argv, msg] of cases) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr, argv.join(' ')).toBe(`layerlens: ${msg}\n`);
+      expect(calls.jobs).toEqual([]);
+    }
+  });
+
+  it('--help shows the wsod subcommands and names the old commands as aliases', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}wsod sensitivity <run> /m);
+    expect(r.stdout).toMatch(/^ {2}wsod compress <run> --out DIR/m);
+    expect(r.stdout).toMatch(/^ {2}wsod-sensitivity … +alias of wsod sensitivity$/m);
+    expect(r.stdout).toMatch(/^ {2}wsod-compress … +alias of wsod compress$/m);
   });
 
   it('the real binary on a folder that is no wsod run: one line naming the folder', () => {

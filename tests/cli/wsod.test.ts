@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobStart } from '../../src/shared/api';
 import type { WsodRankings } from '../../src/shared/api-wsod';
+import { cliRunner } from './harness';
 
 const calls = vi.hoisted(() => ({ jobs: [] as JobStart[], methods: [] as [string, unknown][] }));
 
@@ -47,21 +48,12 @@ vi.mock('../../src/cli/util', async (importOriginal) => {
   };
 });
 
-const { main } = await import('../../src/cli/index');
-
-async function cli(...argv: string[]) {
-  let stderr = '';
-  let stdout = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-  calls.jobs.length = 0;
-  calls.methods.length = 0;
-  const code = await main(argv, (s) => (stdout += s));
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+const cli = cliRunner({
+  beforeRun: () => {
+    calls.jobs.length = 0;
+    calls.methods.length = 0;
+  },
+});
 afterEach(() => vi.restoreAllMocks());
 
 describe('layerlens wsod: flags → contract', () => {
@@ -123,8 +115,8 @@ describe('layerlens wsod: flags → contract', () => {
 
   it('usage errors: one line, exit 2, nothing started', async () => {
     const cases: [string[], string][] = [
-      [['wsod'], 'wsod needs a subcommand: data, train, eval, rank or detect'],
-      [['wsod', 'fit', '--data', '/d'], 'unknown wsod subcommand "fit" (have: data, train, eval, rank, detect)'],
+      [['wsod'], 'wsod needs a subcommand: data, train, eval, rank, detect, sensitivity or compress'],
+      [['wsod', 'fit', '--data', '/d'], 'unknown wsod subcommand "fit" (have: data, train, eval, rank, detect, sensitivity, compress)'],
       [['wsod', 'eval', '--data', '/d'], 'wsod eval needs a <model> (a wsod run folder)'],
       [['wsod', 'train', 'extra', '--data', '/d'], 'wsod train takes no positional arguments (got "extra")'],
       [['wsod', 'eval', '/run', '--data', '/d', '--curriculum'], "wsod eval: unknown option '--curriculum'"],

@@ -10,7 +10,7 @@ import {
   type ActionImportResult,
   type ActionTrainResult,
 } from '../../shared/api-action';
-import { UsageError, numFlag, oneOf, required, runJobToEnd, type CliCommand, type CommandArgs, type Values } from '../util';
+import { numFlag, oneOf, required, runJobToEnd, subcommands, type CliCommand, type Subcommand, type Values } from '../util';
 
 const str = (values: Values, k: string) => values[k] as string | undefined;
 const splitOpts = (values: Values, schema: typeof ActionEvalConfig | typeof ActionTrainConfig) => ({
@@ -20,14 +20,10 @@ const splitOpts = (values: Values, schema: typeof ActionEvalConfig | typeof Acti
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 const weightsLine = (offsets: number[], w: number[]) => offsets.map((d, i) => `${d >= 0 ? '+' : ''}${d}:${w[i].toFixed(3)}`).join(' ');
 
-interface Sub {
-  flags: string[];
-  positionals: string[];
-  run(args: CommandArgs, positionals: string[]): Promise<void>;
-}
-
-const subs: Record<string, Sub> = {
+const subs: Record<string, Subcommand> = {
   data: {
+    usage: `  action data --out DIR [--clips N] [--test-clips N] [--frames T] [--size PX] [--lag L] [--lag-jitter J] [--seed S] [--json]
+                                                 write the moving-digit clips (UCF101-style frame folders)`,
     flags: ['out', 'clips', 'test-clips', 'frames', 'size', 'lag', 'lag-jitter', 'seed'],
     positionals: [],
     async run(args) {
@@ -47,6 +43,7 @@ const subs: Record<string, Sub> = {
     },
   },
   flow: {
+    usage: `  action flow --data DIR [--json]                Farnebäck optical flow of every clip, cached in the folder`,
     flags: ['data'],
     positionals: [],
     async run(args) {
@@ -59,6 +56,8 @@ const subs: Record<string, Sub> = {
     },
   },
   import: {
+    usage: `  action import --videos DIR --out DIR [--frames T] [--size PX] [--json]
+                                                 <Class>/<video> files to frame folders (needs ffmpeg on the PATH)`,
     flags: ['videos', 'out', 'frames', 'size'],
     positionals: [],
     async run(args) {
@@ -74,6 +73,9 @@ const subs: Record<string, Sub> = {
     },
   },
   train: {
+    usage: `  action train --data DIR [--out DIR] [--fusion async|sync] [--levels coarse-to-fine|fine] [--max-offset D]
+        [--flow-stack S] [--epochs N] [--lr X] [--batch-size B] [--limit N] [--seed S] [--val-fraction F] [--val-seed S] [--json]
+                                                 two-stream network, asynchronous or synchronous fusion`,
     flags: ['data', 'out', 'fusion', 'levels', 'max-offset', 'flow-stack', 'epochs', 'lr', 'batch-size', 'limit', 'seed', 'val-fraction', 'val-seed'],
     positionals: [],
     async run(args) {
@@ -121,6 +123,8 @@ const subs: Record<string, Sub> = {
     },
   },
   eval: {
+    usage: `  action eval <run> --data DIR [--split val|test] [--json]
+                                                 top-1 (fine, coarse) and the learned offset weights`,
     flags: ['data', 'split', 'val-fraction', 'val-seed'],
     positionals: ['run'],
     async run(args, [model]) {
@@ -141,37 +145,7 @@ const subs: Record<string, Sub> = {
   },
 };
 
-const SHARED = new Set(['json', 'workspace', 'help']);
-const allFlags = [...new Set(Object.values(subs).flatMap((s) => s.flags))];
-const NAMES = Object.keys(subs).join(', ');
-
-const action: CliCommand = {
-  name: 'action',
-  usage: `  action data --out DIR [--clips N] [--test-clips N] [--frames T] [--size PX] [--lag L] [--lag-jitter J] [--seed S] [--json]
-                                                 write the moving-digit clips (UCF101-style frame folders)
-  action flow --data DIR [--json]                Farnebäck optical flow of every clip, cached in the folder
-  action import --videos DIR --out DIR [--frames T] [--size PX] [--json]
-                                                 <Class>/<video> files to frame folders (needs ffmpeg on the PATH)
-  action train --data DIR [--out DIR] [--fusion async|sync] [--levels coarse-to-fine|fine] [--max-offset D]
-        [--flow-stack S] [--epochs N] [--lr X] [--batch-size B] [--limit N] [--seed S] [--val-fraction F] [--val-seed S] [--json]
-                                                 two-stream network, asynchronous or synchronous fusion
-  action eval <run> --data DIR [--split val|test] [--json]
-                                                 top-1 (fine, coarse) and the learned offset weights`,
-  options: Object.fromEntries(allFlags.map((f) => [f, { type: 'string' }])) as CliCommand['options'],
-  positionals: { count: -1, what: `a subcommand: ${NAMES}` },
-  async run(args) {
-    const [name, ...rest] = args.positionals;
-    const sub = name === undefined ? undefined : Object.prototype.hasOwnProperty.call(subs, name) ? subs[name] : undefined;
-    if (!sub) throw new UsageError(name === undefined ? `action needs a subcommand: ${NAMES}` : `unknown action subcommand "${name}" (have: ${NAMES})`);
-    for (const [flag, value] of Object.entries(args.values)) {
-      if (value !== undefined && !SHARED.has(flag) && !sub.flags.includes(flag)) throw new UsageError(`action ${name}: unknown option '--${flag}'`);
-    }
-    if (rest.length !== sub.positionals.length) {
-      throw new UsageError(sub.positionals.length === 0 ? `action ${name} takes no positional arguments (got "${rest[0]}")` : `action ${name} needs a <run> (an action run folder)`);
-    }
-    await sub.run(args, rest);
-  },
-};
+const action = subcommands('action', subs, { positionalsAre: 'an action run folder' });
 
 /** `layerlens` commands of the action capability. */
 export const actionCommands: CliCommand[] = [action];

@@ -9,19 +9,13 @@ import {
   type PartsScores,
   type PartsTrainResult,
 } from '../../shared/api-parts';
-import { UsageError, numFlag, oneOf, required, runJobToEnd, withService, type CliCommand, type CommandArgs, type Values } from '../util';
+import { UsageError, numFlag, oneOf, required, runJobToEnd, subcommands, withService, type CliCommand, type CommandArgs, type Subcommand, type Values } from '../util';
 
 const str = (values: Values, k: string) => values[k] as string | undefined;
 const splitOpts = (values: Values, schema: typeof PartsEvalConfig | typeof PartsTrainConfig) => ({
   valFraction: numFlag('val-fraction', values['val-fraction'], schema),
   valSeed: numFlag('val-seed', values['val-seed'], schema),
 });
-
-interface Sub {
-  flags: string[];
-  positionals: string[];
-  run(args: CommandArgs, positionals: string[]): Promise<void>;
-}
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 /** What `parts eval --json` prints (and train prints per split). */
@@ -75,8 +69,11 @@ async function train(args: CommandArgs, mineOnly: boolean): Promise<void> {
   );
 }
 
-const subs: Record<string, Sub> = {
+const subs: Record<string, Subcommand> = {
   data: {
+    usage: `  parts data --out DIR [--images N] [--test-images N] [--classes K] [--size PX] [--max-distractors M]
+        [--source mnist|fashion-mnist] [--seed S] [--json]
+                                                 write part scenes (PNG + COCO + hidden parts.json)`,
     flags: ['out', 'source', 'classes', 'images', 'test-images', 'size', 'max-distractors', 'seed'],
     positionals: [],
     async run(args) {
@@ -96,8 +93,20 @@ const subs: Record<string, Sub> = {
     },
   },
   mine: { flags: TRAIN_FLAGS, positionals: [], run: (args) => train(args, true) },
-  train: { flags: TRAIN_FLAGS, positionals: [], run: (args) => train(args, false) },
+  // `mine` is in train's usage lines
+  train: {
+    usage: `  parts mine|train --data DIR [--out DIR] [--mil cls|plain] [--affinity detector|kmeans] [--seeds N] [--clusters K]
+        [--patterns P] [--rounds R] [--sparsity S] [--pyramid] [--proposals N] [--pretrain-epochs N]
+        [--pretrain-samples N] [--pretrain-source mnist|fashion-mnist] [--backbone RUN] [--limit N] [--seed S]
+        [--val-fraction F] [--val-seed S] [--json]
+                                                 mine part patterns (mine), and learn their detectors by MIL (train)`,
+    flags: TRAIN_FLAGS,
+    positionals: [],
+    run: (args) => train(args, false),
+  },
   eval: {
+    usage: `  parts eval <run> --data DIR [--split val|test] [--limit N] [--json]
+                                                 top-1 (global / parts / both), CorLoc and purity of a run`,
     flags: ['data', 'split', 'limit', 'val-fraction', 'val-seed'],
     positionals: ['run'],
     async run(args, [model]) {
@@ -114,6 +123,8 @@ const subs: Record<string, Sub> = {
     },
   },
   respond: {
+    usage: `  parts respond <run> --image FILE|ID [--data DIR [--split train|val|test]] [--detectors 0,1,..] [--json]
+                                                 response maps of the run's detectors on one image`,
     flags: ['image', 'data', 'split', 'detectors'],
     positionals: ['run'],
     async run(args, [model]) {
@@ -137,40 +148,7 @@ const subs: Record<string, Sub> = {
   },
 };
 
-const SHARED = new Set(['json', 'workspace', 'help']);
-const allFlags = [...new Set(Object.values(subs).flatMap((s) => s.flags))];
-const booleans = new Set(['pyramid']);
-const NAMES = 'data, mine, train, eval or respond';
-
-const parts: CliCommand = {
-  name: 'parts',
-  usage: `  parts data --out DIR [--images N] [--test-images N] [--classes K] [--size PX] [--max-distractors M]
-        [--source mnist|fashion-mnist] [--seed S] [--json]
-                                                 write part scenes (PNG + COCO + hidden parts.json)
-  parts mine|train --data DIR [--out DIR] [--mil cls|plain] [--affinity detector|kmeans] [--seeds N] [--clusters K]
-        [--patterns P] [--rounds R] [--sparsity S] [--pyramid] [--proposals N] [--pretrain-epochs N]
-        [--pretrain-samples N] [--pretrain-source mnist|fashion-mnist] [--backbone RUN] [--limit N] [--seed S]
-        [--val-fraction F] [--val-seed S] [--json]
-                                                 mine part patterns (mine), and learn their detectors by MIL (train)
-  parts eval <run> --data DIR [--split val|test] [--limit N] [--json]
-                                                 top-1 (global / parts / both), CorLoc and purity of a run
-  parts respond <run> --image FILE|ID [--data DIR [--split train|val|test]] [--detectors 0,1,..] [--json]
-                                                 response maps of the run's detectors on one image`,
-  options: Object.fromEntries(allFlags.map((f) => [f, booleans.has(f) ? { type: 'boolean' } : { type: 'string' }])) as CliCommand['options'],
-  positionals: { count: -1, what: `a subcommand: ${NAMES}` },
-  async run(args) {
-    const [name, ...rest] = args.positionals;
-    const sub = name === undefined ? undefined : Object.prototype.hasOwnProperty.call(subs, name) ? subs[name] : undefined;
-    if (!sub) throw new UsageError(name === undefined ? `parts needs a subcommand: ${NAMES}` : `unknown parts subcommand "${name}" (have: data, mine, train, eval, respond)`);
-    for (const [flag, value] of Object.entries(args.values)) {
-      if (value !== undefined && !SHARED.has(flag) && !sub.flags.includes(flag)) throw new UsageError(`parts ${name}: unknown option '--${flag}'`);
-    }
-    if (rest.length !== sub.positionals.length) {
-      throw new UsageError(sub.positionals.length === 0 ? `parts ${name} takes no positional arguments (got "${rest[0]}")` : `parts ${name} needs a <run> (a parts run folder)`);
-    }
-    await sub.run(args, rest);
-  },
-};
+const parts = subcommands('parts', subs, { positionalsAre: 'a parts run folder', booleans: ['pyramid'] });
 
 /** `layerlens` commands of the parts capability. */
 export const partsCommands: CliCommand[] = [parts];

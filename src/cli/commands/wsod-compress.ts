@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ExportFormats } from '../../shared/api-export';
 import { WsodCompressConfig, WsodSensitivityConfig, type WsodCompressResult, type WsodSensitivityResult } from '../../shared/api-wsod-compress';
 import type { WsodScores } from '../../shared/api-wsod';
-import { UsageError, numFlag, numListFlag, oneOf, required, runJobToEnd, stringFlags, type CliCommand, type Values } from '../util';
+import { UsageError, asSubcommand, numFlag, numListFlag, oneOf, required, runJobToEnd, stringFlags, type CliCommand, type Subcommand, type Values } from '../util';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 const list = (v: unknown) => (v === undefined ? undefined : String(v).split(',').map((s) => s.trim()).filter(Boolean));
@@ -45,11 +45,11 @@ function formatCompress(r: WsodCompressResult): string {
 
 const sensitivity: CliCommand = {
   name: 'wsod-sensitivity',
-  usage: `  wsod-sensitivity <run> [--data DIR] [--layers backbone/conv1,head/fc,…] [--bits 8,6,4,3,2] [--method uniform|pow2|kmeans]
+  usage: `  wsod sensitivity <run> [--data DIR] [--layers backbone/conv1,head/fc,…] [--bits 8,6,4,3,2] [--method uniform|pow2|kmeans]
         [--granularity per-channel|per-tensor] [--limit N] [--seed S] [--tolerance T] [--policy-out FILE]
         [--val-fraction F] [--val-seed S] [--json]
                                                  val mAP@0.5 of a wsod detector with one layer quantized at a time;
-                                                 --policy-out writes the suggested policy for wsod-compress --policy`,
+                                                 --policy-out writes the suggested policy for wsod compress --policy`,
   options: stringFlags('data', 'layers', 'bits', 'method', 'granularity', 'limit', 'seed', 'tolerance', 'policy-out', 'val-fraction', 'val-seed'),
   positionals: { count: 1, what: 'a <run> folder' },
   async run(a) {
@@ -76,7 +76,7 @@ const lowrankSchema = WsodCompressConfig.shape.lowrank;
 
 const compress: CliCommand = {
   name: 'wsod-compress',
-  usage: `  wsod-compress <run> --out DIR [--data DIR] [--bits B | --policy FILE] [--method uniform|pow2|kmeans]
+  usage: `  wsod compress <run> --out DIR [--data DIR] [--bits B | --policy FILE] [--method uniform|pow2|kmeans]
         [--granularity per-channel|per-tensor] [--lowrank head/fc,backbone/conv3] [--energy E | --speedup X]
         [--scheme channel|spatial] [--formats onnx,packed,tfjs,aimet] [--limit N] [--seed S] [--json]
                                                  a compressed copy of a wsod run: float vs compressed on test, sizes,
@@ -113,4 +113,12 @@ const compress: CliCommand = {
   },
 };
 
-export const wsodCompressCommands: CliCommand[] = [sensitivity, compress];
+/** `layerlens wsod sensitivity|compress` (registered by the wsod command). */
+export const wsodCompressSubcommands: Record<string, Subcommand> = {
+  sensitivity: asSubcommand(sensitivity),
+  compress: asSubcommand(compress),
+};
+
+// the first names these had, kept working: same flags, same run
+const alias = (cmd: CliCommand, of: string): CliCommand => ({ ...cmd, usage: `  ${cmd.name} …`.padEnd(49) + `alias of ${of}` });
+export const wsodCompressCommands: CliCommand[] = [alias(sensitivity, 'wsod sensitivity'), alias(compress, 'wsod compress')];

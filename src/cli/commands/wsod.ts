@@ -12,7 +12,8 @@ import {
   type WsodScores,
   type WsodTrainResult,
 } from '../../shared/api-wsod';
-import { UsageError, numFlag, oneOf, required, runJobToEnd, withService, type CliCommand, type CommandArgs, type Values } from '../util';
+import { numFlag, oneOf, required, runJobToEnd, subcommands, withService, type CliCommand, type Subcommand, type Values } from '../util';
+import { wsodCompressSubcommands } from './wsod-compress';
 
 const str = (values: Values, k: string) => values[k] as string | undefined;
 const path = (values: Values, k: string) => (values[k] === undefined ? undefined : resolve(String(values[k])));
@@ -21,14 +22,6 @@ const splitOpts = (values: Values, schema: typeof WsodEvalConfig | typeof WsodTr
   valSeed: numFlag('val-seed', values['val-seed'], schema),
 });
 
-/** One `layerlens wsod <sub>`: its own flags (the others are refused), its positionals, what it does. */
-interface Sub {
-  flags: string[];
-  /** names of the positionals after the subcommand */
-  positionals: string[];
-  run(args: CommandArgs, positionals: string[]): Promise<void>;
-}
-
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 function formatScores(s: WsodScores): string {
   const lines = [`${s.split}: mAP@0.5 ${pct(s.mAP50)}, CorLoc ${pct(s.corloc)} on ${s.n} images`];
@@ -36,8 +29,11 @@ function formatScores(s: WsodScores): string {
   return lines.join('\n');
 }
 
-const subs: Record<string, Sub> = {
+const subs: Record<string, Subcommand> = {
   data: {
+    usage: `  wsod data --out DIR [--images N] [--test-images N] [--classes K] [--difficulty D] [--size PX] [--max-objects M]
+        [--source mnist|fashion-mnist] [--format coco|voc] [--seed S] [--json]
+                                                 write the cluttered-digit detection benchmark (PNG + COCO/VOC)`,
     flags: ['out', 'source', 'classes', 'images', 'test-images', 'size', 'difficulty', 'max-objects', 'format', 'seed'],
     positionals: [],
     async run(args) {
@@ -63,6 +59,11 @@ const subs: Record<string, Sub> = {
     },
   },
   train: {
+    usage: `  wsod train --data DIR [--out DIR] [--curriculum] [--masking] [--mask-prob P] [--mask-region pseudo-box|random]
+        [--groups K] [--no-rerank] [--epochs N] [--pretrain-epochs N] [--pretrain-samples N]
+        [--pretrain-source mnist|fashion-mnist] [--proposals N] [--lr X] [--batch-size B] [--limit N] [--seed S]
+        [--stage0-share F] [--refine-stages K] [--roi-grid G] [--fc N] [--val-fraction F] [--val-seed S] [--json]
+                                                 weakly supervised detector (WSDDN + refinement), image labels only`,
     flags: [
       ...['data', 'out', 'curriculum', 'masking', 'mask-prob', 'mask-region', 'groups', 'no-rerank', 'epochs', 'pretrain-epochs', 'pretrain-samples', 'pretrain-source'],
       ...['proposals', 'lr', 'batch-size', 'limit', 'seed', 'stage0-share', 'refine-stages', 'roi-grid', 'fc', 'val-fraction', 'val-seed'],
@@ -122,6 +123,8 @@ const subs: Record<string, Sub> = {
     },
   },
   eval: {
+    usage: `  wsod eval <run> --data DIR [--split val|test] [--limit N] [--val-fraction F] [--val-seed S] [--json]
+                                                 mAP@0.5, CorLoc and per-class AP of a trained run`,
     flags: ['data', 'split', 'limit', 'val-fraction', 'val-seed'],
     positionals: ['model'],
     async run(args, [model]) {
@@ -138,6 +141,8 @@ const subs: Record<string, Sub> = {
     },
   },
   rank: {
+    usage: `  wsod rank <run> --data DIR [--split train|val|test] [--json]
+                                                 mEAS per (image, class), ranked into difficulty groups`,
     flags: ['data', 'split', 'val-fraction', 'val-seed'],
     positionals: ['model'],
     async run(args, [model]) {
@@ -159,6 +164,8 @@ const subs: Record<string, Sub> = {
     },
   },
   detect: {
+    usage: `  wsod detect <run> --images DIR --out FILE [--split train|val|test] [--min-score S] [--json]
+                                                 detections as COCO results JSON`,
     flags: ['images', 'split', 'out', 'min-score', 'val-fraction', 'val-seed'],
     positionals: ['model'],
     async run(args, [model]) {
@@ -177,44 +184,7 @@ const subs: Record<string, Sub> = {
   },
 };
 
-const SHARED = new Set(['json', 'workspace', 'help']);
-const allFlags = [...new Set(Object.values(subs).flatMap((s) => s.flags))];
-const booleans = new Set(['curriculum', 'masking', 'no-rerank']);
-
-const wsod: CliCommand = {
-  name: 'wsod',
-  usage: `  wsod data --out DIR [--images N] [--test-images N] [--classes K] [--difficulty D] [--size PX] [--max-objects M]
-        [--source mnist|fashion-mnist] [--format coco|voc] [--seed S] [--json]
-                                                 write the cluttered-digit detection benchmark (PNG + COCO/VOC)
-  wsod train --data DIR [--out DIR] [--curriculum] [--masking] [--mask-prob P] [--mask-region pseudo-box|random]
-        [--groups K] [--no-rerank] [--epochs N] [--pretrain-epochs N] [--pretrain-samples N]
-        [--pretrain-source mnist|fashion-mnist] [--proposals N] [--lr X] [--batch-size B] [--limit N] [--seed S]
-        [--stage0-share F] [--refine-stages K] [--roi-grid G] [--fc N] [--val-fraction F] [--val-seed S] [--json]
-                                                 weakly supervised detector (WSDDN + refinement), image labels only
-  wsod eval <run> --data DIR [--split val|test] [--limit N] [--val-fraction F] [--val-seed S] [--json]
-                                                 mAP@0.5, CorLoc and per-class AP of a trained run
-  wsod rank <run> --data DIR [--split train|val|test] [--json]
-                                                 mEAS per (image, class), ranked into difficulty groups
-  wsod detect <run> --images DIR --out FILE [--split train|val|test] [--min-score S] [--json]
-                                                 detections as COCO results JSON`,
-  options: Object.fromEntries(allFlags.map((f) => [f, booleans.has(f) ? { type: 'boolean' } : { type: 'string' }])) as CliCommand['options'],
-  // the subcommand decides how many positionals follow it
-  positionals: { count: -1, what: 'a subcommand: data, train, eval, rank or detect' },
-  async run(args) {
-    const [name, ...rest] = args.positionals;
-    const sub = name === undefined ? undefined : Object.prototype.hasOwnProperty.call(subs, name) ? subs[name] : undefined;
-    if (!sub) throw new UsageError(name === undefined ? 'wsod needs a subcommand: data, train, eval, rank or detect' : `unknown wsod subcommand "${name}" (have: data, train, eval, rank, detect)`);
-    for (const [flag, value] of Object.entries(args.values)) {
-      if (value !== undefined && !SHARED.has(flag) && !sub.flags.includes(flag)) throw new UsageError(`wsod ${name}: unknown option '--${flag}'`);
-    }
-    if (rest.length !== sub.positionals.length) {
-      throw new UsageError(
-        sub.positionals.length === 0 ? `wsod ${name} takes no positional arguments (got "${rest[0]}")` : `wsod ${name} needs a <${sub.positionals.join('> <')}> (a wsod run folder)`,
-      );
-    }
-    await sub.run(args, rest);
-  },
-};
+const wsod = subcommands('wsod', { ...subs, ...wsodCompressSubcommands }, { positionalsAre: 'a wsod run folder', booleans: ['curriculum', 'masking', 'no-rerank'] });
 
 /** `layerlens` commands of the wsod capability. */
 export const wsodCommands: CliCommand[] = [wsod];

@@ -117,6 +117,25 @@ describe('JobDetail and JobsView', () => {
     w.unmount();
   });
 
+  it('charts a finished job\'s quantities without an empty-history note, and leaves counters such as child or cell out', () => {
+    const job = jobRecord('s', {
+      kind: 'sensitivity',
+      status: 'done',
+      fraction: 1,
+      metrics: [
+        { t: 1, step: 1, child: 0, cell: 1, bits: 2, top1: 0.5 },
+        { t: 2, step: 2, child: 1, cell: 2, bits: 4, top1: 0.8 },
+      ],
+    });
+    const w = mount(JobDetail, { ...opts(), props: { job } });
+    expect(w.find('[data-testid=chart] svg').exists()).toBe(true);
+    expect(w.find('[data-testid=chart-empty]').exists()).toBe(false);
+    const legend = w.get('[data-testid=chart]').text();
+    expect(legend).toContain('top1');
+    expect(legend).not.toMatch(/child|cell/);
+    w.unmount();
+  });
+
   it('shows the failure message and no cancel button for a failed job', () => {
     const job = jobRecord('f', { status: 'failed', error: 'mnist: dataset cache is corrupt', fraction: 0.1 });
     const w = mount(JobDetail, { ...opts(), props: { job } });

@@ -4,35 +4,21 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { JobStart } from '../../src/shared/api';
 import type { ActionClipView } from '../../src/shared/api-action';
-import { openStudio, type StudioSession } from './helpers';
+import { openStudio, runJob, type StudioSession } from './helpers';
 
 let studio: StudioSession;
 let page: Page;
 let data: string;
 let runDir: string;
 
-async function runJob(job: JobStart, timeoutMs: number): Promise<unknown> {
-  const h = studio.service.handlers;
-  const { id } = await h['jobs.start'](job as never);
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const j = await h['jobs.get']({ id });
-    if (j.status === 'done') return j.result;
-    if (j.status === 'failed' || j.status === 'cancelled') throw new Error(`${job.kind} ${j.status}: ${j.error ?? ''}`);
-    if (Date.now() > until) throw new Error(`${job.kind} still ${j.status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 beforeAll(async () => {
   studio = await openStudio('action', { width: 1440, height: 1100 });
   page = studio.page;
   data = join(studio.workspaceDir, 'clips');
   runDir = join(studio.workspaceDir, 'run');
-  await runJob({ kind: 'action-data', config: { out: data, clips: 16, testClips: 12, lag: 3, seed: 2 } }, 180_000);
-  await runJob({ kind: 'action-train', config: { data, out: runDir, epochs: 1, maxOffset: 3, valFraction: 0.25, seed: 1 } }, 400_000);
+  await runJob(studio, { kind: 'action-data', config: { out: data, clips: 16, testClips: 12, lag: 3, seed: 2 } }, 180_000);
+  await runJob(studio, { kind: 'action-train', config: { data, out: runDir, epochs: 1, maxOffset: 3, valFraction: 0.25, seed: 1 } }, 400_000);
 });
 afterAll(async () => {
   await studio?.close();

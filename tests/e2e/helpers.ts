@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createService, type Service } from '../../src/engine/service';
+import type { JobStart } from '../../src/shared/api';
 import { startServer, type StartedServer } from '../../src/server';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
@@ -71,4 +72,18 @@ export async function openStudio(name: string, viewport = { width: 1440, height:
       rmSync(workspaceDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Start a job through the contract and wait for it (the engine's worker, as the studio would run it). */
+export async function runJob(studio: StudioSession, job: JobStart, timeoutMs: number): Promise<unknown> {
+  const h = studio.service.handlers;
+  const { id } = await h['jobs.start'](job as never);
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const j = await h['jobs.get']({ id });
+    if (j.status === 'done') return j.result;
+    if (j.status === 'failed' || j.status === 'cancelled') throw new Error(`${job.kind} ${j.status}: ${j.error ?? ''}`);
+    if (Date.now() > until) throw new Error(`${job.kind} still ${j.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

@@ -4,33 +4,19 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { JobStart } from '../../src/shared/api';
-import { openStudio, type StudioSession } from './helpers';
+import { openStudio, runJob, type StudioSession } from './helpers';
 
 let studio: StudioSession;
 let page: Page;
 let runDir: string;
-
-async function runJob(job: JobStart, timeoutMs: number): Promise<unknown> {
-  const h = studio.service.handlers;
-  const { id } = await h['jobs.start'](job as never);
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const j = await h['jobs.get']({ id });
-    if (j.status === 'done') return j.result;
-    if (j.status === 'failed' || j.status === 'cancelled') throw new Error(`${job.kind} ${j.status}: ${j.error ?? ''}`);
-    if (Date.now() > until) throw new Error(`${job.kind} still ${j.status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 beforeAll(async () => {
   studio = await openStudio('parts', { width: 1440, height: 1500 });
   page = studio.page;
   const data = join(studio.workspaceDir, 'scenes');
   runDir = join(studio.workspaceDir, 'run');
-  await runJob({ kind: 'parts-data', config: { out: data, images: 40, testImages: 12, classes: 2, seed: 2 } }, 120_000);
-  await runJob({ kind: 'parts-train', config: { data, out: runDir, seed: 1, seeds: 16, clusters: 4, patterns: 2, rounds: 2, proposals: 80, pretrainEpochs: 1, pretrainSamples: 200, valFraction: 0.25 } }, 400_000);
+  await runJob(studio, { kind: 'parts-data', config: { out: data, images: 40, testImages: 12, classes: 2, seed: 2 } }, 120_000);
+  await runJob(studio, { kind: 'parts-train', config: { data, out: runDir, seed: 1, seeds: 16, clusters: 4, patterns: 2, rounds: 2, proposals: 80, pretrainEpochs: 1, pretrainSamples: 200, valFraction: 0.25 } }, 400_000);
 }, 600_000);
 afterAll(async () => {
   await studio?.close();

@@ -5,9 +5,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { JobStart } from '../../src/shared/api';
 import type { ReviewBox } from '../../src/shared/api-review';
-import { openStudio, type StudioSession } from './helpers';
+import { openStudio, runJob, type StudioSession } from './helpers';
 
 let studio: StudioSession;
 let page: Page;
@@ -19,28 +18,14 @@ const SIZE = 48;
 /** the detail pane draws the image 400 px wide */
 const SCREEN_PER_PX = 400 / SIZE;
 
-/** Start a job through the contract and wait for it (the engine's worker, as the studio would run it). */
-async function runJob(job: JobStart, timeoutMs: number): Promise<unknown> {
-  const h = studio.service.handlers;
-  const { id } = await h['jobs.start'](job as never);
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const j = await h['jobs.get']({ id });
-    if (j.status === 'done') return j.result;
-    if (j.status === 'failed' || j.status === 'cancelled') throw new Error(`${job.kind} ${j.status}: ${j.error ?? ''}`);
-    if (Date.now() > until) throw new Error(`${job.kind} still ${j.status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 beforeAll(async () => {
   studio = await openStudio('review', { width: 1440, height: 1000 });
   ({ page, server, problems } = studio);
   data = join(studio.workspaceDir, 'digits');
   runDir = join(studio.workspaceDir, 'run');
   // the CLI end-to-end test's sizes: seconds of training, enough boxes to review
-  await runJob({ kind: 'wsod-data', config: { out: data, images: 40, testImages: 12, classes: 3, size: SIZE, maxObjects: 2, seed: 2 } }, 120_000);
-  await runJob({ kind: 'wsod-train', config: { data, out: runDir, epochs: 1, pretrainEpochs: 0, proposals: 16, seed: 1 } }, 400_000);
+  await runJob(studio, { kind: 'wsod-data', config: { out: data, images: 40, testImages: 12, classes: 3, size: SIZE, maxObjects: 2, seed: 2 } }, 120_000);
+  await runJob(studio, { kind: 'wsod-train', config: { data, out: runDir, epochs: 1, pretrainEpochs: 0, proposals: 16, seed: 1 } }, 400_000);
 });
 afterAll(async () => {
   await studio?.close();
